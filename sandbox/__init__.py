@@ -1,0 +1,1 @@
+"""Isolated command execution. Knows nothing of the loop, the models or the screen."""
