@@ -23,7 +23,7 @@ COMMANDS: dict[str, str] = {
     "doctor": "agent.cli.sandbox_cmds:doctor_cmd",
     "clean": "agent.cli.sandbox_cmds:clean_cmd",
     "apply": "agent.cli.sandbox_cmds:apply_cmd",
-    "plan": "agent.cli.run_cmds:plan_cmd",
+    "plan": "agent.cli.plan_cmds:plan_cmd",
     "run": "agent.cli.run_cmds:run_cmd",
     "fix": "agent.cli.run_cmds:fix_cmd",
     "replay": "agent.cli.run_cmds:replay_cmd",

@@ -127,6 +127,8 @@ class ModelRequest:
     cache_prefix: bool = True  # mark the stable prefix (system prompt + tools) for prompt caching
     stream: bool = True
     on_text: Callable[[str], None] | None = field(default=None, compare=False)
+    # called before each retry with (reason, seconds to wait): text already sent to on_text will be sent again
+    on_retry: Callable[[str, float], None] | None = field(default=None, compare=False)
 
 
 @dataclass

@@ -1,0 +1,190 @@
+"""Everything one run works with, and the small operations the loop asks of it.
+
+The loop (loop.py) stays readable because the details live here: how tests are selected and run, how a
+tool call is executed and logged, how an edit is committed and the index refreshed, what the run dir holds.
+Tests build RunParts with a loopback or fake model through `session.build_parts(model_factory=...)`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from agent.config import DialConfig
+from agent.errors import DialError
+from agent.execute.prompts import Prompts, code_excerpt, repo_instructions
+from agent.execute.view import View
+from tools.schema import ToolOutput
+
+# Output tokens a call may use for its answer (tool calls, text), on top of its thinking budget.
+DEFAULT_OUTPUT_TOKENS_PER_CALL = 8192
+
+
+@dataclass
+class RunParts:
+    config: DialConfig
+    repo: Path  # the user's checkout (never modified by the loop)
+    workspace: Any  # agent.worktree.Workspace
+    index: Any  # agent.index.RepoIndex over the worktree
+    model: Any  # agent.models.types.Model
+    caps: Any  # agent.models.capabilities.ModelCapabilities
+    toolbox: Any  # tools.Toolbox
+    sandbox: Any  # sandbox.base.Sandbox
+    test_command: Any  # tools.testing.TestCommand | None
+    view: View
+    prompts: Prompts = field(default_factory=Prompts)
+    known_failures: set[str] = field(default_factory=set)
+    test_limits: Any = None
+
+    @property
+    def root(self) -> Path:
+        return Path(self.workspace.path)
+
+    @property
+    def run_dir(self) -> Path:
+        return Path(self.workspace.run_dir)
+
+    @property
+    def output_tokens_per_call(self) -> int:
+        return int(getattr(self.config.loop, "output_tokens_per_call", DEFAULT_OUTPUT_TOKENS_PER_CALL))
+
+    # --- planning -----------------------------------------------------------------------------------
+    def make_plan(self, task: Any, limits: Any) -> Any:
+        from agent.plan import make_plan
+
+        return make_plan(self.index, task, budget=limits.budget, caps=self.caps,
+                         reserve_fraction=self.config.budget.reserve_fraction, repo=self.root,
+                         loop=self.config.loop, max_tokens_cap=limits.max_tokens, max_cost_cap=limits.max_cost_usd)
+
+    def make_allocator(self, plan: Any) -> Any:
+        from agent.plan import BudgetAllocator
+
+        return BudgetAllocator(plan, self.caps)
+
+    def save_plan(self, plan: Any) -> None:
+        _write_json(self.run_dir / "plan.json", plan.to_json())
+
+    def system_prompt(self, task: Any) -> str:
+        """Rendered once per run: it is the cached prefix, so it must not change between calls."""
+        repo_map = self.index.repo_map(task.text, self.config.loop.map_tokens).text
+        command = " ".join(self.test_command.argv) if self.test_command else ""
+        return self.prompts.render("system", repo_name=self.repo.name, instructions=repo_instructions(self.root),
+                                   repo_map=repo_map, test_command=command)
+
+    def excerpt(self, edit: Any) -> str:
+        return code_excerpt(self.root, edit.path, edit.start_line, edit.end_line)
+
+    # --- tools and commits --------------------------------------------------------------------------
+    def run_tool(self, name: str, args: dict[str, Any]) -> ToolOutput:
+        """Execute one tool call; a user-facing error becomes an error result the model can act on."""
+        try:
+            out = self.toolbox.execute(name, args)
+        except DialError as err:
+            out = ToolOutput(f"{err.problem}" + (f"\nfix: {err.fix}" if err.fix else ""), is_error=True)
+        except Exception as exc:  # noqa: BLE001 - a crashing tool is reported to the model, not fatal
+            out = ToolOutput(f"the tool {name} failed: {type(exc).__name__}: {exc}", is_error=True)
+        self.log("tool_call", name=name, input=args, output=out.text[:4000], is_error=out.is_error)
+        return out
+
+    def commit(self, message: str) -> str | None:
+        """Commit the edits of one turn on dial's branch and refresh the index for the files they touched."""
+        paths = sorted(self.toolbox.edited_paths())
+        sha = self.workspace.commit(message)
+        if sha:
+            changed = paths or list(self.workspace.changed_files())
+            self.index.update_files([str(p) for p in changed])
+        self.toolbox.clear_edited()
+        self.log("commit", message=message, sha=sha, paths=[str(p) for p in paths])
+        return sha
+
+    # --- tests --------------------------------------------------------------------------------------
+    def select_tests(self) -> list[str] | None:
+        """Tests that cover what changed, plus tests seen failing; None means the full suite."""
+        from tools.testing import select_tests
+
+        spans = changed_spans(self.workspace.diff())
+        selected = list(select_tests(self.index, spans, self.root)) if spans else []
+        selected += [t for t in sorted(self.known_failures) if t not in selected]
+        return selected or None
+
+    def run_tests(self, select: list[str] | None) -> Any:
+        from tools.testing import run_tests
+
+        run = run_tests(self.sandbox, self.root, self.test_command, select=select, limits=self.test_limits,
+                        reruns=self.config.loop.flaky_reruns)
+        self.log("tests", selected=select, passed=run.passed, failed=[c.nodeid for c in run.failed],
+                 exit_code=run.exit_code, flaky=list(run.flaky))
+        return run
+
+    def summarize(self, run: Any, token_limit: int) -> str:
+        from tools.testing import summarize_failures
+
+        return summarize_failures(run, token_limit, self.root)
+
+    # --- the run directory --------------------------------------------------------------------------
+    def log(self, kind: str, **data: Any) -> None:
+        """Append a loop event to the trajectory (the Recorder writes the model calls to the same file)."""
+        path = self.run_dir / "trajectory.jsonl"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("a", encoding="utf-8") as fh:
+            fh.write(json.dumps({"kind": kind, **data}, default=str, ensure_ascii=False) + "\n")
+
+    def save(self, runner: Any) -> None:
+        """Write final.diff and report.json; called from the loop's `finally`, so it must not raise."""
+        report = runner.report
+        try:
+            report.diff = self.workspace.diff()
+        except Exception as exc:  # noqa: BLE001 - a broken worktree must not lose the report
+            report.diff = ""
+            report.remaining = (report.remaining + f"; the diff could not be read: {exc}").strip("; ")
+        report.spent, report.cost_usd = runner.ledger.total, runner.ledger.cost
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        finish = getattr(self.workspace, "finish", None)
+        if finish is not None:
+            finish(report.status)
+        (self.run_dir / "final.diff").write_text(report.diff, encoding="utf-8")
+        _write_json(self.run_dir / "report.json", report.to_json())
+
+
+def _write_json(path: Path, data: Any) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    tmp.replace(path)
+
+
+_HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@", re.M)
+
+
+def changed_spans(diff: str) -> list[tuple[str, int, int]]:
+    """(path, first, last) line spans the diff adds or changes in the new files, for test selection."""
+    spans: list[tuple[str, int, int]] = []
+    path = ""
+    for line in diff.splitlines():
+        if line.startswith("+++ "):
+            name = line[4:].strip()
+            path = "" if name == "/dev/null" else name[2:] if name.startswith("b/") else name
+        elif line.startswith("@@") and path:
+            m = _HUNK.match(line)
+            if m:
+                start, count = int(m.group(1)), int(m.group(2) or 1)
+                spans.append((path, max(1, start), max(1, start + max(count, 1) - 1)))
+    return spans
+
+
+def seed_index(repo: Path, worktree: Path) -> bool:
+    """Copy the checkout's index into the worktree so only files that differ are re-parsed."""
+    source = repo / ".dial" / "index.sqlite"
+    if not source.is_file():
+        return False
+    target = worktree / ".dial" / "index.sqlite"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(source, target)
+    return True
+
+
+ModelFactory = Callable[..., Any]

@@ -1,0 +1,91 @@
+"""Which files of a repo to index: git-tracked plus untracked-not-ignored (or a plain walk outside git).
+
+Skips that need only the path or a stat (vendored directories, excluded globs, unsupported language, size)
+are decided here; skips that need the content (binary, minified, generated) are decided by the parser.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from agent.index.languages import language_for
+
+VENDORED = {"node_modules", "vendor", "vendored", "third_party", "thirdparty", "bower_components", ".venv", "venv",
+            "site-packages", "__pycache__", ".git", ".dial", ".tox", ".mypy_cache", "dist-packages", "Pods"}
+
+
+@dataclass
+class Candidate:
+    path: str
+    language: str
+    mtime_ns: int
+    size: int
+
+
+@dataclass
+class Discovery:
+    candidates: list[Candidate] = field(default_factory=list)
+    skipped: dict[str, int] = field(default_factory=dict)
+
+    def skip(self, reason: str) -> None:
+        self.skipped[reason] = self.skipped.get(reason, 0) + 1
+
+
+def _git_files(root: Path) -> list[str] | None:
+    if not (root / ".git").exists():
+        return None
+    try:
+        proc = subprocess.run(
+            ["git", "-C", str(root), "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+            capture_output=True, timeout=120, check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    if proc.returncode != 0:
+        return None
+    names = proc.stdout.decode("utf-8", "surrogateescape").split("\0")
+    return sorted({n for n in names if n})
+
+
+def _walk_files(root: Path) -> list[str]:
+    out: list[str] = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = [d for d in dirnames if not d.startswith(".") and d not in VENDORED]
+        rel = os.path.relpath(dirpath, root)
+        for name in filenames:
+            out.append(name if rel == "." else f"{rel}/{name}".replace(os.sep, "/"))
+    return sorted(out)
+
+
+def discover(root: Path, exclude: list[str], max_bytes: int) -> Discovery:
+    """List indexable files with their stat, counting every skip by reason."""
+    found = Discovery()
+    names = _git_files(root)
+    if names is None:
+        names = _walk_files(root)
+    for rel in names:
+        language = language_for(rel)
+        if language is None:
+            continue  # not source we understand: not counted as a skip, like docs and images
+        parts = rel.split("/")
+        if any(p in VENDORED for p in parts[:-1]):
+            found.skip("vendored")
+            continue
+        if exclude and any(fnmatch.fnmatch(rel, g) for g in exclude):
+            found.skip("excluded")
+            continue
+        try:
+            st = os.stat(os.path.join(root, rel))
+        except OSError:
+            continue  # deleted but still in the git index
+        if not os.path.isfile(os.path.join(root, rel)):
+            continue
+        if st.st_size > max_bytes:
+            found.skip("huge")
+            continue
+        found.candidates.append(Candidate(rel, language, st.st_mtime_ns, st.st_size))
+    return found

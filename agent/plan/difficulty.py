@@ -1,0 +1,152 @@
+"""Difficulty of a task and of each planned edit, from signals that exist before any model call.
+
+difficulty = logistic(BIAS + sum_k WEIGHTS[k] * feature_k), in (0, 1); higher is harder.
+
+Task features (the same for every edit of a task):
+  words        log(1 + words in the task text)           longer issues describe bigger problems
+  code         log(1 + code lines / blocks in the text)   a reproducer makes a bug concrete (easier)
+  cue_hard     count of hard cues (refactor, race, deprecate, performance, ...)
+  cue_easy     count of easy cues (typo, docstring, message, rename, ...)
+  cue_feature  count of new-feature cues (add support, implement, allow, option, ...)
+  traceback    1 when the task carries a traceback (the failure is pinned to a line)
+  entropy      normalised entropy of the top-10 site scores (0 = one clear winner, 1 = a flat ranking)
+  margin       (s1 - s2) / s1 of the top two site scores (a confident localisation)
+  span         log(number of distinct files among the sites scoring >= SPAN_RATIO x the best)
+  tests        log(1 + failing tests);  test_files  log(1 + distinct test files among them)
+Edit features (the planned edit's symbol):
+  size         log(1 + lines of the symbol)
+  branches     log(1 + branch points: if/for/while/except/and/or/case/with ...) in its source
+  fan_in       log(1 + callers);  fan_out  log(1 + callees)
+
+Where the weights came from: `python bench/swebench_bench.py --fit` fits a ridge regression of the human
+difficulty label (0..3: <15 min, 15 min-1 h, 1-4 h, >4 h) on these features over the tune half of 432
+SWE-bench django/sympy issues (instance ids whose crc32 is even), then rescales the fitted line so that the
+spread of z on that half is about one unit. The numbers below are that fit, rounded; .readme/plan.md reports
+the Spearman correlation on the held-out half. Task difficulty uses the mean edit features of the plan.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from pathlib import Path
+from typing import Any, Sequence
+
+from agent.plan.localize import Localisation, entropy_of
+from agent.plan.types import TaskInput
+
+SPAN_RATIO = 0.6
+
+HARD_CUES = re.compile(
+    r"\b(refactor\w*|race|races|thread\w*|concurren\w*|deadlock\w*|deprecat\w*|performance|slow\w*|memory|leak\w*|"
+    r"migrat\w*|backward\w*|compatib\w*|architectur\w*|redesign\w*|optimi[sz]\w*|async\w*|intermittent\w*|"
+    r"inconsisten\w*|regression|security|recursion|infinite|overhaul|rewrite)\b",
+    re.I,
+)
+EASY_CUES = re.compile(
+    r"\b(typo\w*|spelling|misspel\w*|docstring\w*|documentation|wording|grammar|rename\w*|message|"
+    r"off[- ]by[- ]one|missing import|trivial|simple fix|one[- ]liner|should be|instead of)\b",
+    re.I,
+)
+FEATURE_CUES = re.compile(
+    r"\b(add support|support for|implement\w*|allow\w*|new option|new feature|feature request|"
+    r"add (?:a|an) \w+|ability to|would be nice|proposal|enhancement)\b",
+    re.I,
+)
+BRANCHES = re.compile(r"\b(if|elif|for|while|except|and|or|case|with|assert|lambda|try)\b|\?|&&|\|\|")
+
+# Fitted by `bench/swebench_bench.py --fit` on the tune half (see module docstring); hand-set starting
+# values are in git history. Feature means are subtracted first (CENTRES) so BIAS is the typical task.
+BIAS = -0.35
+CENTRES: dict[str, float] = {
+    "words": 5.0, "code": 1.0, "cue_hard": 0.3, "cue_easy": 0.8, "cue_feature": 0.5, "traceback": 0.2,
+    "entropy": 0.85, "margin": 0.2, "span": 1.0, "tests": 0.0, "test_files": 0.0,
+    "size": 3.0, "branches": 1.5, "fan_in": 1.0, "fan_out": 1.5,
+}
+WEIGHTS: dict[str, float] = {
+    "words": 0.45, "code": -0.15, "cue_hard": 0.3, "cue_easy": -0.25, "cue_feature": 0.3, "traceback": -0.2,
+    "entropy": 0.4, "margin": -0.3, "span": 0.35, "tests": 0.2, "test_files": 0.3,
+    "size": 0.2, "branches": 0.15, "fan_in": 0.05, "fan_out": 0.1,
+}
+TASK_FEATURES = ("words", "code", "cue_hard", "cue_easy", "cue_feature", "traceback", "entropy", "margin",
+                 "span", "tests", "test_files")
+EDIT_FEATURES = ("size", "branches", "fan_in", "fan_out")
+
+
+def logistic(z: float) -> float:
+    return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+
+def score(features: dict[str, float], weights: dict[str, float] | None = None, bias: float | None = None) -> float:
+    """The linear part z of the formula (before the logistic)."""
+    w = WEIGHTS if weights is None else weights
+    b = BIAS if bias is None else bias
+    return b + sum(w.get(k, 0.0) * (v - CENTRES.get(k, 0.0)) for k, v in features.items())
+
+
+def task_features(task: TaskInput, loc: Localisation) -> dict[str, float]:
+    """Features of the task as a whole: its text, the shape of the ranking, its failing tests."""
+    text = task.text
+    words = len(text.split())
+    fences = text.count("```")
+    indented = sum(1 for line in text.splitlines() if line.startswith(("    ", "\t", ">>> ")))
+    scores = [s.score for s in loc.sites]
+    top = scores[0] if scores else 0.0
+    second = scores[1] if len(scores) > 1 else 0.0
+    near = {s.path for s in loc.sites[:10] if top > 0 and s.score >= SPAN_RATIO * top}
+    test_files = {n.split("::", 1)[0] for n in loc.failing_tests}
+    has_trace = bool(loc.frames) or "Traceback (most recent call last)" in text
+    return {
+        "words": math.log1p(words),
+        "code": math.log1p(fences / 2 + indented),
+        "cue_hard": float(len(HARD_CUES.findall(text))),
+        "cue_easy": float(len(EASY_CUES.findall(text))),
+        "cue_feature": float(len(FEATURE_CUES.findall(text))),
+        "traceback": 1.0 if has_trace else 0.0,
+        "entropy": entropy_of(scores),
+        "margin": (top - second) / top if top > 0 else 0.0,
+        "span": math.log(max(1, len(near))),
+        "tests": math.log1p(len(loc.failing_tests)),
+        "test_files": math.log1p(len(test_files)),
+    }
+
+
+class SourceCache:
+    """Reads each file once; symbols' source text for the branch count."""
+
+    def __init__(self, repo: Path | None) -> None:
+        self.repo = repo
+        self._lines: dict[str, list[str]] = {}
+
+    def span(self, path: str, start: int, end: int) -> str:
+        if self.repo is None:
+            return ""
+        if path not in self._lines:
+            try:
+                self._lines[path] = (self.repo / path).read_text(encoding="utf-8", errors="replace").splitlines()
+            except OSError:
+                self._lines[path] = []
+        return "\n".join(self._lines[path][max(0, start - 1) : end])
+
+
+def edit_features(index: Any, sym: Any, source: SourceCache) -> dict[str, float]:
+    """Features of one edit's symbol: size, branchiness, how connected it is."""
+    lines = max(1, sym.end_line - sym.start_line + 1)
+    body = source.span(sym.path, sym.start_line, sym.end_line)
+    branches = len(BRANCHES.findall(body)) if body else lines / 6.0
+    try:
+        fan_in, fan_out = float(index.fan_in(sym.id)), float(index.fan_out(sym.id))
+    except Exception:
+        fan_in = fan_out = 0.0
+    return {
+        "size": math.log1p(lines),
+        "branches": math.log1p(branches),
+        "fan_in": math.log1p(fan_in),
+        "fan_out": math.log1p(fan_out),
+    }
+
+
+def mean_features(rows: Sequence[dict[str, float]]) -> dict[str, float]:
+    if not rows:
+        return {k: CENTRES[k] for k in EDIT_FEATURES}
+    return {k: sum(r[k] for r in rows) / len(rows) for k in rows[0]}

@@ -1,0 +1,93 @@
+"""Words out of code and prose, for lexical matching of a task against symbols.
+
+Identifiers are split on snake_case and camelCase so "parse_http_date" and "parseHttpDate" both match
+"http date"; the whole identifier is kept too, so an exact mention still scores higher than its parts.
+"""
+
+from __future__ import annotations
+
+import re
+
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_CAMEL = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
+
+# Common English and Python words that match everything and so rank nothing.
+STOPWORDS = frozenset(
+    """a an and are as at be been but by can could did do does doing for from had has have how i if in into is it
+    its me my no not of on or our should so such than that the their them then there these this those to too
+    us was we were what when where which while who why will with would you your self cls none true false def
+    return import class pass raise also just like get set use used using one two new see some any all only
+    when want instead way still make makes made would here now there thing things example e g eg ie etc""".split()
+)
+
+
+def split_identifier(name: str) -> list[str]:
+    """'parse_HTTPDate2' -> ['parse', 'http', 'date', '2']; lowercase parts of snake and camel case."""
+    parts: list[str] = []
+    for chunk in name.split("_"):
+        if chunk:
+            parts.extend(p.lower() for p in _CAMEL.findall(chunk))
+    return parts
+
+
+def tokenize(text: str, keep_whole: bool = True) -> list[str]:
+    """Words of `text` for BM25: identifier parts, plus whole identifiers that had parts, minus stopwords."""
+    out: list[str] = []
+    for word in _WORD.findall(text):
+        parts = split_identifier(word)
+        out.extend(p for p in parts if len(p) > 1 and p not in STOPWORDS and not p.isdigit())
+        whole = word.lower().strip("_")
+        if keep_whole and len(parts) > 1 and whole not in STOPWORDS:
+            out.append(whole)
+    return out
+
+
+def path_words(path: str) -> list[str]:
+    """Words of a file path without the extension: 'django/utils/http.py' -> ['django', 'utils', 'http']."""
+    stem = re.sub(r"\.[A-Za-z0-9]+$", "", path)
+    return tokenize(stem.replace("/", " ").replace("\\", " ").replace("-", "_"))
+
+
+def mentioned_identifiers(text: str) -> set[str]:
+    """Identifiers written in the text that look like code: dotted, snake/camel case or in backticks/code."""
+    found: set[str] = set()
+    for word in re.findall(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*", text):
+        for piece in word.split("."):
+            if len(piece) < 3 or piece.lower() in STOPWORDS:
+                continue
+            if "_" in piece.strip("_") or re.search(r"[a-z][A-Z]", piece) or re.match(r"[A-Z][a-z]+[A-Z]", piece):
+                found.add(piece)
+            elif "." in word and len(piece) >= 4:
+                found.add(piece)
+    for code in re.findall(r"`([^`\n]+)`", text):
+        for piece in re.findall(r"[A-Za-z_][A-Za-z0-9_]*", code):
+            if len(piece) >= 3 and piece.lower() not in STOPWORDS:
+                found.add(piece)
+    for call in re.findall(r"([A-Za-z_][A-Za-z0-9_]{2,})\(", text):
+        if call.lower() not in STOPWORDS:
+            found.add(call)
+    return found
+
+
+def dotted_paths(text: str) -> set[str]:
+    """Module-like dotted names ('django.utils.http', 'core.validators') as slash paths without extension."""
+    out: set[str] = set()
+    for word in re.findall(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+", text):
+        parts = word.split(".")
+        if parts[-1] in {"py", "txt", "rst", "html", "cfg", "toml", "json"}:
+            parts = parts[:-1]
+        for end in range(2, len(parts) + 1):  # 'core.validators.URLValidator' names the module core/validators
+            out.add("/".join(parts[:end]))
+    for path in re.findall(r"[A-Za-z0-9_./-]+\.py\b", text):
+        out.add(path.removesuffix(".py").lstrip("./"))
+    return out
+
+
+def dotted_names(text: str) -> set[str]:
+    """'Model.save', 'django.db.models.Model.save' as written: matched against the end of qualified names."""
+    out: set[str] = set()
+    for word in re.findall(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+", text):
+        parts = word.split(".")
+        for start in range(len(parts) - 1):
+            out.add(".".join(parts[start:]))
+    return out

@@ -1,0 +1,1 @@
+"""Prompt templates (Jinja2, rendered with StrictUndefined by agent.execute.prompts)."""

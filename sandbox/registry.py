@@ -1,0 +1,80 @@
+"""Backend discovery and choice: best available first, always reported, `none` only on request.
+
+`agent.errors` is a leaf module (no imports of its own), so raising `DialError` here keeps the
+sandbox independent of everything above it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable, Sequence
+
+from agent.errors import DialError
+from sandbox import bwrap, container, unshare
+from sandbox.base import Sandbox
+from sandbox.none import NoSandbox
+
+ORDER = ("bwrap", "unshare", "docker", "podman")
+NAMES = ORDER + ("none",)
+
+
+def _probe(name: str) -> tuple[bool, str]:
+    if name == "bwrap":
+        return bwrap.probe()
+    if name == "unshare":
+        return unshare.probe()
+    if name in ("docker", "podman"):
+        return container.probe(name)
+    if name == "none":
+        return True, "no isolation (only when asked for)"
+    return False, "unknown backend"
+
+
+def available_backends(probe: Callable[[str], tuple[bool, str]] = _probe) -> list[tuple[str, bool, str]]:
+    """(name, usable, reason) for every backend dial knows, best first; `dial doctor` prints it."""
+    return [(name, *probe(name)) for name in NAMES]
+
+
+def _build(name: str, writable: Sequence[Path], env_allow: Sequence[str]) -> Sandbox:
+    if name == "bwrap":
+        return bwrap.BwrapSandbox(writable, env_allow)
+    if name == "unshare":
+        return unshare.UnshareSandbox(writable, env_allow)
+    if name in ("docker", "podman"):
+        return container.ContainerSandbox(name, writable, env_allow)
+    return NoSandbox(writable, env_allow)
+
+
+def get_sandbox(
+    name: str | None = None,
+    *,
+    writable: Sequence[Path] = (),
+    env_allow: Sequence[str] = (),
+    probe: Callable[[str], tuple[bool, str]] = _probe,
+) -> Sandbox:
+    """The named backend, or the best usable one; DialError naming what is available otherwise."""
+    if name is not None:
+        name = name.strip().lower()
+        if name not in NAMES:
+            raise DialError(
+                f"unknown sandbox backend '{name}'",
+                f"use one of: {', '.join(NAMES)} (or omit --sandbox to pick the best available)",
+            )
+        usable, reason = probe(name)
+        if not usable:
+            usable_names = [n for n in NAMES if n == "none" or probe(n)[0]]
+            raise DialError(
+                f"sandbox backend '{name}' is not usable here: {reason}",
+                f"use one of: {', '.join(usable_names)} (run `dial doctor` for details)",
+            )
+        return _build(name, writable, env_allow)
+    reasons = []
+    for candidate in ORDER:
+        usable, reason = probe(candidate)
+        if usable:
+            return _build(candidate, writable, env_allow)
+        reasons.append(f"{candidate}: {reason}")
+    raise DialError(
+        "no sandbox backend is usable here (" + "; ".join(reasons) + ")",
+        "install bubblewrap (apt-get install bubblewrap), or pass --sandbox none to run without isolation",
+    )

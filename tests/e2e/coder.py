@@ -1,0 +1,57 @@
+"""A scripted coder for the loopback Anthropic server: answers from the conversation it is sent.
+
+It reads the last user message the loop sent: an edit request names a file; a repair request says the
+tests fail. It applies the next scripted fix for that file with the real text editor tool, over the real wire
+format, thinking in proportion to the budget it was given (so escalation shows in the usage).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from tests.servers.script import Reply, reply_text, reply_tool_use
+
+EDITOR = "str_replace_based_edit_tool"
+_EDIT = re.compile(r"Edit \d+ of \d+: `[^`]*` in (\S+), lines")
+
+
+class ScriptedCoder:
+    """fixes: path -> [(old, new), ...] applied in order; the first on the edit, the rest on repairs."""
+
+    def __init__(self, fixes: dict[str, list[tuple[str, str]]]) -> None:
+        self.pending = {path: list(steps) for path, steps in fixes.items()}
+        self.seen: list[dict[str, Any]] = []  # per request: kind, thinking budget
+
+    def __call__(self, body: dict[str, Any]) -> Reply:
+        thinking = body.get("thinking") or {}
+        budget = thinking.get("budget_tokens", 0) if thinking.get("type") == "enabled" else 0
+        last = body["messages"][-1]
+        content = last["content"] if isinstance(last["content"], list) else [{"type": "text", "text": last["content"]}]
+        text = "\n".join(b.get("text", "") for b in content if b.get("type") == "text")
+        results = [b for b in content if b.get("type") == "tool_result"]
+        kind = "result" if results and not text else "repair" if "The tests fail" in text else "edit"
+        self.seen.append({"kind": kind, "budget": budget, "text": text})
+        thought = self._thought(budget)
+        if kind == "result":
+            return reply_text("Done: the change is in.", thinking=thought)
+        path = None
+        if kind == "edit":
+            m = _EDIT.search(text)
+            site = m.group(1) if m else ""
+            path = site if self.pending.get(site) else None
+        else:
+            path = next((p for p, steps in self.pending.items() if steps and p in text), None) or next(
+                (p for p, steps in self.pending.items() if steps), None)
+        if path is None:
+            return reply_text("This site needs no change.", thinking=thought)
+        old, new = self.pending[path].pop(0)
+        return reply_tool_use(EDITOR, {"command": "str_replace", "path": path, "old_str": old, "new_str": new},
+                              thinking=thought, text=f"Fixing {path}.")
+
+    @staticmethod
+    def _thought(budget: int) -> str | None:
+        """Thinking text of about a quarter of the budget in tokens (4 chars a token), none when off."""
+        if not budget:
+            return None
+        return ("Let me reason about the failing case step by step. " * (budget // 52 + 1))[: budget]

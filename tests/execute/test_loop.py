@@ -1,0 +1,112 @@
+"""The loop's edges with an in-process scripted model (injected through the model factory, not patched):
+tool-turn limits, thinking that runs out mid-turn, context trimming, billed attempts of a failed call."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Callable
+
+from agent.execute.context import TRIMMED
+from agent.execute.session import RunOptions, execute
+from agent.models import ProviderUnavailableError
+from agent.models.types import Message, ModelRequest, ModelResponse, TextBlock, ThinkingBlock, ToolUseBlock, Usage
+from tests.e2e.sample import TASK, git, make_repo
+
+MODEL = "anthropic:claude-sonnet-4-5"
+Step = Callable[[ModelRequest], ModelResponse]
+
+
+class ScriptedModel:
+    """Answers each call with the next step; fails loudly when the script runs out."""
+
+    def __init__(self, steps: list[Step]) -> None:
+        self.steps = list(steps)
+        self.requests: list[ModelRequest] = []
+        self.name = MODEL
+
+    def complete(self, request: ModelRequest) -> ModelResponse:
+        assert self.steps, f"scripted model ran out after {len(self.requests)} calls"
+        snapshot = [Message(m.role, list(m.content)) for m in request.messages]  # the loop trims in place
+        self.requests.append(ModelRequest(request.system, snapshot, request.tools, request.thinking_budget,
+                                          request.max_tokens))
+        return self.steps.pop(0)(request)
+
+
+def view(path: str, thinking: int = 0) -> Step:
+    def step(request: ModelRequest) -> ModelResponse:
+        blocks: list[Any] = [ThinkingBlock("x" * 40, "sig")] if request.thinking_budget else []
+        blocks.append(ToolUseBlock(f"t{id(blocks)}", "str_replace_based_edit_tool", {"command": "view", "path": path}))
+        return ModelResponse(blocks, "tool_use", Usage(1000, 100 + thinking, thinking_tokens=thinking), MODEL)
+    return step
+
+
+def done(request: ModelRequest) -> ModelResponse:
+    return ModelResponse([TextBlock("no change needed")], "end_turn", Usage(1000, 20), MODEL)
+
+
+def _run(repo: Path, model: ScriptedModel, **options: Any) -> Any:
+    return execute(RunOptions(task=TASK, repo=repo, model=MODEL, **options),
+                   model_factory=lambda name, config, recorder=None: model)
+
+
+def _repo(tmp_path: Path, dial_toml: str) -> Path:
+    repo = make_repo(tmp_path)
+    (repo / ".dial.toml").write_text(dial_toml)
+    git(repo, "commit", "-qam", "config")
+    return repo
+
+
+def test_turn_limit_cuts_a_turn_and_the_next_prompt_follows_its_tool_results(tmp_path: Path) -> None:
+    repo = _repo(tmp_path, "[loop]\nmax_turns_per_iteration = 2\nflaky_reruns = 0\n")
+    model = ScriptedModel([view("shop/tax.py"), view("shop/tax.py"), done, done])
+    outcome = _run(repo, model, budget=0, max_iterations=1)
+    assert outcome.report.status == "max_iterations"
+    third = model.requests[2].messages
+    assert [m.role for m in third] == ["user", "assistant", "user", "assistant", "user"]
+    last = third[-1].content
+    assert last[0].type == "tool_result" and last[-1].type == "text"
+    assert "tool calls allowed" in last[1].text and "Edit 2 of 2" in last[-1].text
+
+
+def test_thinking_never_exceeds_what_is_left_and_stops_under_the_minimum(tmp_path: Path) -> None:
+    repo = _repo(tmp_path, "[loop]\nflaky_reruns = 0\n")
+    model = ScriptedModel([view("shop/tax.py", thinking=8500), view("shop/tax.py", thinking=1000), done, done])
+    outcome = _run(repo, model, budget=10000, max_iterations=1)
+    budgets = [r.thinking_budget for r in model.requests]
+    assert 1024 <= budgets[0] <= 10000
+    assert budgets[1:] == [1500, 0, 0]  # drops mid-turn to what is left, then to none under the 1024 minimum
+    notes = [b.text for b in model.requests[2].messages[-1].content if b.type == "text"]
+    assert any("thinking budget of this task is spent" in n for n in notes)
+    assert outcome.report.spent.thinking_tokens == 9500
+
+
+def test_old_tool_output_is_trimmed_to_fit_the_context_window(tmp_path: Path) -> None:
+    repo = _repo(tmp_path, '[loop]\nflaky_reruns = 0\n[model.capabilities."anthropic:claude-sonnet-4-5"]\n'
+                           "context_window = 30000\n")
+    (repo / "shop" / "big.py").write_text("".join(f"VALUE_{n} = {n}  # padding to fill the window\n"
+                                                  for n in range(1600)))
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "big")
+    model = ScriptedModel([view("shop/big.py"), view("shop/big.py"), done, done])
+    _run(repo, model, budget=0, max_iterations=1)
+    first_output = model.requests[1].messages[2].content[0]
+    assert first_output.type == "tool_result" and first_output.content != TRIMMED
+    trimmed = model.requests[2].messages[2].content[0]
+    assert trimmed.content == TRIMMED  # the oldest output went first
+    assert model.requests[2].messages[4].content[0].content != TRIMMED  # the newest stays whole
+    assert model.requests[2].system == model.requests[0].system  # the cached prefix is never touched
+
+
+def test_billed_attempts_of_a_failed_call_are_counted(tmp_path: Path) -> None:
+    repo = _repo(tmp_path, "[loop]\nflaky_reruns = 0\n")
+
+    def unavailable(request: ModelRequest) -> ModelResponse:
+        err = ProviderUnavailableError("anthropic overloaded after 4 retries", "try again later")
+        err.attempts_usage = [Usage(700, 30, incomplete=True), Usage(700, 0)]  # type: ignore[attr-defined]
+        raise err
+
+    outcome = _run(repo, ScriptedModel([unavailable]), budget=0)
+    report = outcome.report
+    assert report.status == "error" and "overloaded" in report.remaining
+    assert (report.spent.input_tokens, report.spent.output_tokens) == (1400, 30)
+    assert report.cost_usd > 0

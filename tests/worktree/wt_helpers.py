@@ -1,0 +1,45 @@
+"""Real git repos for the worktree tests (a helper module with a name no other test folder uses)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+from pathlib import Path
+
+ENV = {**os.environ, "GIT_OPTIONAL_LOCKS": "0", "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t",
+       "GIT_COMMITTER_EMAIL": "t@t"}
+
+
+def git(repo: Path, *args: str, check: bool = True) -> str:
+    done = subprocess.run(["git", "-c", "protocol.file.allow=always", *args], cwd=repo, env=ENV,
+                          capture_output=True, text=True)
+    if check and done.returncode != 0:
+        raise AssertionError(done.stderr)
+    return done.stdout.strip()
+
+
+def make_repo(path: Path, files: dict[str, str] | None = None) -> Path:
+    path.mkdir(parents=True, exist_ok=True)
+    git(path, "init", "-q", "-b", "main")
+    for name, text in (files or {"a.py": "a = 1\n", "b.py": "b = 1\n", ".gitignore": "*.log\n"}).items():
+        (path / name).parent.mkdir(parents=True, exist_ok=True)
+        (path / name).write_text(text)
+    git(path, "add", "-A")
+    git(path, "commit", "-q", "-m", "init")
+    return path
+
+
+def fingerprint(repo: Path) -> dict[str, str]:
+    """Every byte of the checkout (.dial aside) and of the git state a user would notice."""
+    out = {}
+    for p in sorted(repo.rglob("*")):
+        rel = p.relative_to(repo).as_posix()
+        if p.is_file() and not rel.startswith(".dial/") and not rel.startswith(".git/objects/") \
+                and not rel.startswith(".git/worktrees/") and not rel.startswith(".git/refs/heads/dial/") \
+                and rel not in (".git/info/exclude", ".git/logs/HEAD") and not rel.startswith(".git/logs/refs/heads/dial"):
+            out[rel] = hashlib.sha256(p.read_bytes()).hexdigest()
+    out["status"] = git(repo, "status", "--porcelain=v1", "--untracked-files=all")
+    out["stash"] = git(repo, "stash", "list")
+    out["head"] = git(repo, "rev-parse", "HEAD", check=False)
+    return out
