@@ -265,6 +265,8 @@ def main() -> None:
                 s = stats[kind]
                 s["cases"] += 1
                 unique = unique_region(lines, a, b, kind)
+                if kind == "stale_context" and text.count(old):
+                    unique = False  # the model's stale quote now matches some other place verbatim
                 s["unique"] += unique
                 for name, (status, result) in (("dial", apply_dial(tmp, text, old, new)), ("exact", apply_exact(text, old, new))):
                     if status == "refused":
@@ -273,6 +275,8 @@ def main() -> None:
                     elif result == expected:
                         s[f"{name}_correct"] += 1
                         s[f"{name}_correct_unique"] += unique
+                    elif not unique:
+                        s[f"{name}_wrong_nonunique"] += 1
                     else:
                         s[f"{name}_wrong"] += 1
                         if name == "dial" and len(wrong_examples) < 5:
@@ -294,6 +298,8 @@ def main() -> None:
     uniq = max(1, total["unique"])
     print(f"\ndial: {100 * total['dial_correct_unique'] / uniq:.1f}% applied correctly where a unique answer exists, "
           f"{total['dial_wrong']} wrong; exact-only: {100 * total['exact_correct_unique'] / uniq:.1f}%, {total['exact_wrong']} wrong.")
+    print(f"cases without a unique answer applied elsewhere (not counted as wrong above): dial "
+          f"{total['dial_wrong_nonunique']}, exact-only {total['exact_wrong_nonunique']}.")
     print(f"dial refusals: {total['dial_refused_candidates']} with candidates, {total['dial_refused_syntax']} by the syntax check, "
           f"{total['dial_refused_plain']} other.")
     if wrong_examples:

@@ -272,7 +272,7 @@ def tune_localisation(results: list[dict[str, Any]]) -> dict[str, float]:
 
     current = value(best)
     for _ in range(2):
-        for key in ("lexical", "file", "mention", "path", "pagerank", "recency"):
+        for key in ("lexical", "file", "text", "mention", "path", "pagerank", "recency"):
             for factor in (0.0, 0.5, 0.75, 1.5, 2.0):
                 trial = dict(best, **{key: round(best[key] * factor, 3) if best[key] else factor})
                 got = value(trial)

@@ -54,7 +54,7 @@ class _InitKiller:
         except (OSError, ValueError, KeyError):
             pass
 
-    def __call__(self) -> None:
+    def __call__(self, wrapper_pid: int) -> None:
         self.read_pid()
         if self.pid is not None:
             try:
@@ -71,9 +71,11 @@ class _InitKiller:
 class BwrapSandbox:
     name = "bwrap"
 
-    def __init__(self, writable: Sequence[Path] = (), env_allow: Sequence[str] = ()) -> None:
+    def __init__(self, writable: Sequence[Path] = (), env_allow: Sequence[str] = (), *,
+                 cgroups: bool = True) -> None:
         self.writable = [Path(p) for p in writable]
         self.env_allow = list(env_allow)
+        self.cgroups = cgroups  # False forces the rlimit/pid-namespace fallbacks (machines without cgroups)
 
     def build_argv(self, argv: Sequence[str], cwd: Path, network: bool, path_env: str, info_fd: int) -> list[str]:
         layout = compute_layout(cwd, self.writable, argv, path_env)
@@ -108,8 +110,9 @@ class BwrapSandbox:
         try:
             full = self.build_argv(argv, cwd, network, child_env["PATH"], write_fd)
             full[0] = shutil.which("bwrap") or "bwrap"
-            cgroup, rlimits, more = resource_plan(limits, argv, self.name)
-            plan = Plan(full, child_env, cwd, warnings + more, pass_fds=(write_fd,), on_kill=killer)
+            cgroup, rlimits, more = resource_plan(limits, argv, self.name, self.cgroups)
+            plan = Plan(full, child_env, cwd, warnings + more, pass_fds=(write_fd,), on_kill=killer,
+                        namespace=True)
             return supervise(plan, limits, self.name, cgroup, rlimits)
         finally:
             os.close(write_fd)

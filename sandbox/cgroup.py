@@ -178,7 +178,7 @@ def describe_limits() -> dict[str, str]:
     if group is None:
         root = os.geteuid() == 0
         return {
-            "process_limit": "pid namespace + wall-clock timeout (no pids cgroup dial may create)"
+            "process_limit": "NONE before the timeout: root ignores RLIMIT_NPROC and dial may create no pids cgroup"
             if root else "RLIMIT_NPROC (no pids cgroup dial may create)",
             "memory_limit": "RLIMIT_AS, skipped for Go/JVM/Node commands (no memory cgroup)",
         }

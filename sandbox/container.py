@@ -81,12 +81,12 @@ class ContainerSandbox:
         full = self.build_argv(argv, cwd, limits, network, child_env, cname)
         engine = full[0]
 
-        def kill() -> None:
+        def kill(wrapper_pid: int) -> None:
             try:
                 subprocess.run([engine, "kill", cname], capture_output=True, timeout=30)
             except (OSError, subprocess.TimeoutExpired):
                 pass
 
         host_env = {k: v for k, v in os.environ.items() if k in ("PATH", "DOCKER_HOST", "XDG_RUNTIME_DIR", "HOME")}
-        plan = Plan(full, host_env, cwd, warnings, on_kill=kill)
+        plan = Plan(full, host_env, cwd, warnings, on_kill=kill, namespace=True)
         return supervise(plan, limits, self.name, None, [])

@@ -15,6 +15,11 @@ from pathlib import Path
 from typing import Sequence
 
 PRIVATE_HOME = "/tmp/.dial-home"
+# Version managers keep their shims on PATH but the real programs beside them (pyenv's shim runs
+# ~/.pyenv/libexec/pyenv): a PATH entry inside one of these exposes the manager's whole folder, read-only.
+# They hold toolchains, not credentials, unlike the rest of $HOME.
+TOOLCHAIN_DIRS = (".pyenv", ".cargo", ".rustup", ".nvm", ".volta", ".asdf", ".rbenv", ".goenv", ".sdkman",
+                  ".deno", ".bun", ".juliaup", ".local/share/mise")
 
 
 def _under(path: Path, parent: Path) -> bool:
@@ -80,6 +85,17 @@ def _linked_git_dir(cwd: Path) -> list[Path]:
     return [(gitdir / rel).resolve() if rel else gitdir.resolve()]
 
 
+def _toolchain_root(path: Path, home: Path | None) -> Path:
+    """The version manager's folder holding `path`, or `path` itself."""
+    if home is None:
+        return path
+    for name in TOOLCHAIN_DIRS:
+        root = home / name
+        if _under(path, root):
+            return root
+    return path
+
+
 def compute_layout(cwd: Path, writable: Sequence[Path], argv: Sequence[str], path_env: str) -> Layout:
     tmp = Path("/tmp").resolve()
     home = real_home()
@@ -87,6 +103,7 @@ def compute_layout(cwd: Path, writable: Sequence[Path], argv: Sequence[str], pat
     rw = sorted({Path(p).resolve() for p in [cwd, *writable]}, key=lambda p: len(p.parts))
     ro: set[Path] = set()
     for path in _command_paths(argv, path_env) + _linked_git_dir(Path(cwd)):
+        path = _toolchain_root(path, home)
         try:
             real = path.resolve()
         except OSError:

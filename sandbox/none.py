@@ -21,9 +21,12 @@ WARNING = ("sandbox 'none': no isolation; the command can read and write whateve
 class NoSandbox:
     name = "none"
 
-    def __init__(self, writable: Sequence[Path] = (), env_allow: Sequence[str] = ()) -> None:
+    def __init__(self, writable: Sequence[Path] = (), env_allow: Sequence[str] = (),
+                 reason: str | None = None, cgroups: bool = True) -> None:
         self.writable = [Path(p) for p in writable]
         self.env_allow = list(env_allow)
+        self.cgroups = cgroups  # False forces the rlimit/pid-namespace fallbacks (machines without cgroups)
+        self.reason = reason  # why dial fell back to no isolation (macOS), reported with every result
 
     def run(
         self,
@@ -37,8 +40,8 @@ class NoSandbox:
         limits = limits or Limits()
         with tempfile.TemporaryDirectory(prefix="dial-home-") as home:
             child_env, warnings = build_env(home, self.env_allow, env)
-            cgroup, rlimits, more = resource_plan(limits, argv, self.name)
-            warnings = [WARNING] + warnings + more
+            cgroup, rlimits, more = resource_plan(limits, argv, self.name, self.cgroups)
+            warnings = [WARNING] + ([self.reason] if self.reason else []) + warnings + more
             if cgroup is None:
                 warnings.append("no cgroup: a child that calls setsid may outlive the timeout")
             plan = Plan(list(argv), child_env, Path(cwd).resolve(), warnings)

@@ -13,6 +13,7 @@ import resource
 import select
 import signal
 import subprocess
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +27,7 @@ from sandbox.output import OutputCapture
 AS_HOSTILE = ("go", "java", "javac", "node", "npm", "npx", "yarn", "pnpm", "gradle", "gradlew", "mvn", "sbt",
               "deno", "bun", "dotnet", "kotlin", "scala")
 GRACE_S = 1.0
+NS_WAIT_S = 10.0
 DRAIN_S = 0.5
 
 
@@ -47,7 +49,11 @@ class Plan:
     cwd: Path
     warnings: list[str] = field(default_factory=list)
     pass_fds: tuple[int, ...] = ()
-    on_kill: Callable[[], None] | None = None  # e.g. kill the pid namespace's init
+    # kills the isolation around the command (the pid namespace's init, the container), given the wrapper's pid
+    on_kill: Callable[[int], None] | None = None
+    # the command runs in its own pid namespace: killing that namespace is the kill (its init ignores SIGTERM,
+    # and SIGTERM to the wrapper would orphan the namespace instead of waiting for it to empty)
+    namespace: bool = False
 
 
 def _rlimits(limits: Limits, set_as: bool, set_nproc: bool) -> list[tuple[int, int, int]]:
@@ -66,18 +72,20 @@ def _rlimits(limits: Limits, set_as: bool, set_nproc: bool) -> list[tuple[int, i
     return out
 
 
-def resource_plan(limits: Limits, argv: Sequence[str], backend: str) -> tuple[Cgroup | None, list, list[str]]:
-    """The cgroup (if dial may make one), the rlimits to set in the child, and warnings."""
+def resource_plan(
+    limits: Limits, argv: Sequence[str], backend: str, cgroups: bool = True
+) -> tuple[Cgroup | None, list, list[str]]:
+    """The cgroup (if dial may make one and `cgroups`), the rlimits to set in the child, and warnings."""
     warnings: list[str] = []
-    cgroup = Cgroup.create(limits.max_procs, limits.memory_mb)
+    cgroup = Cgroup.create(limits.max_procs, limits.memory_mb) if cgroups else None
     root = os.geteuid() == 0
     set_nproc = False
     if limits.max_procs and cgroup is None:
         if root:
             warnings.append(
-                "no pids cgroup available and RLIMIT_NPROC does not bind root: "
-                + ("the pid namespace and the timeout bound a fork bomb" if backend != "none"
-                   else "a fork bomb is bounded only by the timeout")
+                "no pids cgroup and RLIMIT_NPROC does not bind root: a fork bomb is stopped only at the timeout"
+                " and can fill the host's process table before then (give dial a pids cgroup, or run it as a"
+                " non-root user)"
             )
         else:
             set_nproc = True
@@ -117,16 +125,31 @@ def _signal_warning(signum: int) -> str:
     return f"killed by signal {sig.name}" + (f" ({cause})" if cause else "")
 
 
-def _kill_tree(proc_pid: int, plan: Plan, cgroup: Cgroup | None, sig: int) -> None:
+def _terminate(proc: subprocess.Popen[bytes], plan: Plan) -> None:
+    """The polite phase: SIGTERM to the process group (only without a pid namespace)."""
+    if plan.namespace:
+        return
     try:
-        os.killpg(proc_pid, sig)
+        os.killpg(proc.pid, signal.SIGTERM)
     except (ProcessLookupError, PermissionError):
         pass
-    if sig == signal.SIGKILL:
-        if plan.on_kill is not None:
-            plan.on_kill()
-        if cgroup is not None:
-            cgroup.kill_all()
+
+
+def _kill(proc: subprocess.Popen[bytes], plan: Plan, cgroup: Cgroup | None) -> None:
+    """SIGKILL to everything: the namespace (waiting until it is empty), the group, the cgroup."""
+    if proc.poll() is None and plan.on_kill is not None:
+        plan.on_kill(proc.pid)
+        if plan.namespace:
+            try:  # the wrapper exits once the kernel has killed every process in the namespace
+                proc.wait(timeout=NS_WAIT_S)
+            except subprocess.TimeoutExpired:
+                pass
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    if cgroup is not None:
+        cgroup.kill_all()
 
 
 def supervise(plan: Plan, limits: Limits, backend: str, cgroup: Cgroup | None, rlimits: list) -> CommandResult:
@@ -155,10 +178,11 @@ def supervise(plan: Plan, limits: Limits, backend: str, cgroup: Cgroup | None, r
         assert proc.stdout is not None
         fd = proc.stdout.fileno()
         os.set_blocking(fd, False)
-        try:  # a bigger pipe means ~16x fewer wake-ups when a command floods its output
-            fcntl.fcntl(fd, 1031, 1 << 20)  # F_SETPIPE_SZ
-        except OSError:
-            pass
+        if sys.platform.startswith("linux"):
+            try:  # a bigger pipe means ~16x fewer wake-ups when a command floods its output
+                fcntl.fcntl(fd, 1031, 1 << 20)  # F_SETPIPE_SZ
+            except OSError:
+                pass
         poller = select.poll()
         poller.register(fd, select.POLLIN | select.POLLHUP | select.POLLERR)
         exited_at: float | None = None
@@ -173,17 +197,21 @@ def supervise(plan: Plan, limits: Limits, backend: str, cgroup: Cgroup | None, r
             if now >= deadline and not timed_out:
                 timed_out = True
                 term_sent_at = now
-                _kill_tree(proc.pid, plan, cgroup, signal.SIGTERM)
+                if plan.namespace:
+                    we_killed = True
+                    _kill(proc, plan, cgroup)
+                else:
+                    _terminate(proc, plan)
             if term_sent_at is not None and now - term_sent_at > GRACE_S and not we_killed:
                 we_killed = True
-                _kill_tree(proc.pid, plan, cgroup, signal.SIGKILL)
+                _kill(proc, plan, cgroup)
             if we_killed and now - (term_sent_at or now) > GRACE_S + 5:
                 break  # the pipe is held by something we cannot reach; stop reading
             wait_ms = 100
             if not timed_out:
                 wait_ms = max(1, min(wait_ms, int((deadline - now) * 1000) + 1))
             for _fd, _ev in poller.poll(wait_ms):
-                while True:
+                for _ in range(64):  # bounded, so a flood cannot keep us from checking the clock
                     try:
                         chunk = os.read(fd, 1 << 20)
                     except BlockingIOError:
@@ -199,10 +227,10 @@ def supervise(plan: Plan, limits: Limits, backend: str, cgroup: Cgroup | None, r
                 proc.wait(timeout=remaining)
             except subprocess.TimeoutExpired:
                 timed_out = True
-                _kill_tree(proc.pid, plan, cgroup, signal.SIGTERM)
-                time.sleep(min(GRACE_S, 0.2))
+                _terminate(proc, plan)
+                time.sleep(0 if plan.namespace else min(GRACE_S, 0.2))
         # whatever is left of the tree goes now (setsid escapees included)
-        _kill_tree(proc.pid, plan, cgroup, signal.SIGKILL)
+        _kill(proc, plan, cgroup)
         try:
             code = proc.wait(timeout=5)
         except subprocess.TimeoutExpired:

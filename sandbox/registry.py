@@ -1,21 +1,23 @@
 """Backend discovery and choice: best available first, always reported, `none` only on request.
 
-`agent.errors` is a leaf module (no imports of its own), so raising `DialError` here keeps the
-sandbox independent of everything above it.
+Unusable choices raise `SandboxError` (problem + fix), which the CLI prints like any user error.
 """
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Callable, Sequence
 
-from agent.errors import DialError
+from sandbox.errors import SandboxError
 from sandbox import bwrap, container, unshare
 from sandbox.base import Sandbox
 from sandbox.none import NoSandbox
 
 ORDER = ("bwrap", "unshare", "docker", "podman")
 NAMES = ORDER + ("none",)
+MACOS_FALLBACK = ("macOS has no namespaces and no container engine answered: running without isolation, "
+                  "with the timeout, process-group kill, output cap, rlimits and clean environment only")
 
 
 def _probe(name: str) -> tuple[bool, str]:
@@ -51,19 +53,24 @@ def get_sandbox(
     writable: Sequence[Path] = (),
     env_allow: Sequence[str] = (),
     probe: Callable[[str], tuple[bool, str]] = _probe,
+    platform: str = sys.platform,
 ) -> Sandbox:
-    """The named backend, or the best usable one; DialError naming what is available otherwise."""
+    """The named backend, or the best usable one; SandboxError naming what is available otherwise.
+
+    On macOS (no namespaces) with no container engine, dial falls back to `none` by itself, keeping
+    every limit that still applies and saying so in each result's warnings.
+    """
     if name is not None:
         name = name.strip().lower()
         if name not in NAMES:
-            raise DialError(
+            raise SandboxError(
                 f"unknown sandbox backend '{name}'",
                 f"use one of: {', '.join(NAMES)} (or omit --sandbox to pick the best available)",
             )
         usable, reason = probe(name)
         if not usable:
             usable_names = [n for n in NAMES if n == "none" or probe(n)[0]]
-            raise DialError(
+            raise SandboxError(
                 f"sandbox backend '{name}' is not usable here: {reason}",
                 f"use one of: {', '.join(usable_names)} (run `dial doctor` for details)",
             )
@@ -74,7 +81,9 @@ def get_sandbox(
         if usable:
             return _build(candidate, writable, env_allow)
         reasons.append(f"{candidate}: {reason}")
-    raise DialError(
+    if platform == "darwin":
+        return NoSandbox(writable, env_allow, reason=MACOS_FALLBACK)
+    raise SandboxError(
         "no sandbox backend is usable here (" + "; ".join(reasons) + ")",
         "install bubblewrap (apt-get install bubblewrap), or pass --sandbox none to run without isolation",
     )

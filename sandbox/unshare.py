@@ -9,7 +9,9 @@ capability (setpriv) before the command runs, so the command cannot remount anyt
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -38,12 +40,27 @@ def probe() -> tuple[bool, str]:
     return True, exe
 
 
+def kill_namespace_init(unshare_pid: int) -> None:
+    """SIGKILLs unshare's child, the namespace's pid 1: the kernel then kills everything in the namespace."""
+    try:
+        children = Path(f"/proc/{unshare_pid}/task/{unshare_pid}/children").read_text().split()
+    except OSError:
+        children = []
+    for pid in children:
+        try:
+            os.kill(int(pid), signal.SIGKILL)
+        except (ProcessLookupError, ValueError):
+            pass
+
+
 class UnshareSandbox:
     name = "unshare"
 
-    def __init__(self, writable: Sequence[Path] = (), env_allow: Sequence[str] = ()) -> None:
+    def __init__(self, writable: Sequence[Path] = (), env_allow: Sequence[str] = (), *,
+                 cgroups: bool = True) -> None:
         self.writable = [Path(p) for p in writable]
         self.env_allow = list(env_allow)
+        self.cgroups = cgroups  # False forces the rlimit/pid-namespace fallbacks (machines without cgroups)
 
     def build_argv(self, argv: Sequence[str], cwd: Path, network: bool, path_env: str) -> list[str]:
         layout = compute_layout(cwd, self.writable, argv, path_env)
@@ -72,6 +89,6 @@ class UnshareSandbox:
         cwd = Path(cwd).resolve()
         child_env, warnings = build_env(PRIVATE_HOME, self.env_allow, env)
         full = self.build_argv(argv, cwd, network, child_env["PATH"])
-        cgroup, rlimits, more = resource_plan(limits, argv, self.name)
-        plan = Plan(full, child_env, cwd, warnings + more)
+        cgroup, rlimits, more = resource_plan(limits, argv, self.name, self.cgroups)
+        plan = Plan(full, child_env, cwd, warnings + more, on_kill=kill_namespace_init, namespace=True)
         return supervise(plan, limits, self.name, cgroup, rlimits)

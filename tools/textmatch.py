@@ -418,7 +418,9 @@ def _anchored(ok: list[str], pairs: list[tuple[int, int]]) -> bool:
     """Most of old_str (by length) must match lines exactly, so a fuzzy match rests on real anchors."""
     total = sum(len(key) for key in ok)
     exact = sum(len(ok[k]) for k, _ in pairs)
-    return sum(1 for k, _ in pairs if ok[k]) >= 2 and exact * 10 >= total * 6
+    lines_exact = sum(1 for k, _ in pairs if ok[k])
+    nonblank = sum(1 for key in ok if key)
+    return lines_exact >= 2 and lines_exact * 2 >= nonblank and exact * 10 >= total * 4
 
 
 def _nearest_by_first_line(lines: list[str], o_lines: list[str]) -> list[_Match]:

@@ -66,7 +66,7 @@ class Toolbox:
             out = tool.execute(args)
         except ToolError as exc:
             out = ToolOutput(str(exc), is_error=True)
-        except (OSError, ValueError, TypeError, KeyError, IndexError, UnicodeError) as exc:
+        except Exception as exc:  # noqa: BLE001 - a tool bug must not end the run; the model sees what failed
             out = ToolOutput(f"{name} failed: {type(exc).__name__}: {exc}", is_error=True)
         text = trim(out.text, MAX_TOOL_OUTPUT)
         if self.ws.index_warning:

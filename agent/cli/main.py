@@ -13,6 +13,7 @@ import click
 
 from agent import __version__
 from agent.errors import DialError
+from sandbox.errors import SandboxError
 
 # command name -> "module:attribute" of a click.Command
 COMMANDS: dict[str, str] = {
@@ -62,8 +63,8 @@ def cli() -> None:
 def main(argv: list[str] | None = None) -> int:
     """Entry point: runs the CLI and turns user errors into two clear lines and an exit code."""
     try:
-        cli.main(args=argv, prog_name="dial", standalone_mode=False)
-    except DialError as err:
+        result = cli.main(args=argv, prog_name="dial", standalone_mode=False)
+    except (DialError, SandboxError) as err:
         click.echo(err.render(), err=True)
         return err.exit_code
     except click.exceptions.Abort:
@@ -77,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         click.echo("dial: interrupted", err=True)
         return 130
-    return 0
+    return result if isinstance(result, int) else 0
 
 
 if __name__ == "__main__":  # pragma: no cover

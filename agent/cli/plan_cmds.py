@@ -109,6 +109,8 @@ def plan_cmd(task: str | None, task_file: str | None, repo: str, model: str | No
     caps = get_capabilities(model_name, cfg.model.capabilities)
     index = RepoIndex.open(root)
     index.update()
+    for message in getattr(index, "messages", []):
+        click.echo(f"dial: {message}", err=True)
     plan = make_plan(
         index, TaskInput(text=text, failures=failures, diff_paths=diff_paths(root) if diff else [],
                          failing_tests=list(failing_tests)),

@@ -91,6 +91,7 @@ def doctor_report(repo: Path) -> dict[str, Any]:
     """What this machine gives dial: sandboxes, limits, git, grammars, keys (set or not), index."""
     from sandbox import available_backends, get_sandbox
     from sandbox.cgroup import describe_limits
+    from sandbox.errors import SandboxError
 
     report: dict[str, Any] = {}
     report["sandbox_backends"] = [{"name": n, "usable": u, "detail": r} for n, u, r in available_backends()]
@@ -102,7 +103,7 @@ def doctor_report(repo: Path) -> dict[str, Any]:
         wanted = None
     try:
         report["sandbox_chosen"] = get_sandbox(wanted).name
-    except DialError as err:
+    except SandboxError as err:
         report["sandbox_chosen"] = None
         report["sandbox_error"] = err.problem
     report["limits"] = describe_limits()

@@ -60,18 +60,32 @@ class Runner:
             self._plan()
             self._edit_all()
             self._verify()
+        except stops.BudgetExhausted as stop:
+            self._finish(stop.status, self._untouched(stop.remaining))
         except stops.Stop as stop:
             self._finish(stop.status, stop.remaining)
         except KeyboardInterrupt:
             self.interrupted = True
-            self._finish("error", "interrupted by the user (Ctrl-C) before the tests passed")
+            self._finish("error", self._untouched("interrupted by the user (Ctrl-C) before the tests passed"))
         except DialError as err:
-            self._finish("error", f"{err.problem}" + (f" ({err.fix})" if err.fix else ""))
+            self._finish("error", self._untouched(f"{err.problem}" + (f" ({err.fix})" if err.fix else "")))
         except Exception as exc:  # noqa: BLE001 - an unexpected failure still leaves a saved, truthful run
             self._finish("error", f"unexpected error: {type(exc).__name__}: {exc}")
         finally:
             self.p.save(self)
         return self.report
+
+    def _untouched(self, why: str) -> str:
+        """`why`, plus the planned edits not started yet and the tests last seen failing."""
+        parts = [why]
+        todo = [f"{e.id} {e.path}:{e.symbol}" for e in self.report.edits if e.attempts == 0]
+        if todo:
+            parts.append(f"edits not started: {', '.join(todo)}")
+        if self.report.tests.failed:
+            parts.append(f"still failing: {', '.join(self.report.tests.failed[:10])}")
+        elif self.report.tests.passed is None:
+            parts.append("tests not run yet")
+        return "; ".join(parts)
 
     def _finish(self, status: str, remaining: str) -> None:
         self.report.status = status
@@ -114,8 +128,7 @@ class Runner:
                 "edit", edit=edit, number=number, total=len(self.plan.edits), why=why or "ranked by the planner",
                 level=_level(edit.difficulty), thinking=self.ledger.thinking_for_call(thinking),
                 code=self.p.excerpt(edit)))
-            used = self._tool_turn(edit.id, thinking)
-            self._commit(edit, f"attempt 1", used)
+            self._attempt(edit, 1, thinking)
 
     # --- 3. test, attribute, escalate, repair ----------------------------------------------------------
     def _verify(self) -> None:
@@ -142,8 +155,7 @@ class Runner:
                 "repair", iteration=self.report.iterations, selected=run.selected or [], summary=summary,
                 edit=edit, attempt=attempt, max_attempts=self.loop.max_attempts_per_edit,
                 thinking=self.ledger.thinking_for_call(thinking)))
-            used = self._tool_turn(edit.id, thinking)
-            self._commit(edit, f"attempt {attempt}", used)
+            self._attempt(edit, attempt, thinking)
             last_signature = signature
 
     def _run_tests(self) -> Any:
@@ -236,12 +248,14 @@ class Runner:
         self._say(self.p.prompts.render("note", reason="turn_limit", limit=self.loop.max_turns_per_iteration))
         return self.loop.max_turns_per_iteration
 
-    def _commit(self, edit: Any, label: str, calls: int) -> None:
-        sha = self.p.commit(f"dial: {edit.id} {edit.path}:{edit.symbol} ({label})")
-        spent = self.ledger.per_edit.get(edit.id)
+    def _attempt(self, edit: Any, attempt: int, thinking: int) -> None:
+        """One tool-use turn on `edit`, then one commit of what it changed on dial's branch."""
+        before = self.ledger.total.thinking_tokens
+        calls = self._tool_turn(edit.id, thinking)
+        sha = self.p.commit(f"dial: {edit.id} {edit.path}:{edit.symbol} (attempt {attempt})")
         what = f"commit {sha[:10]}" if sha else "no change"
-        self.report.tried.append(f"{edit.id} {edit.path}:{edit.symbol} {label}: {calls} call(s), "
-                                 f"thinking {spent.thinking_tokens if spent else 0} -> {what}")
+        self.report.tried.append(f"{edit.id} {edit.path}:{edit.symbol} attempt {attempt}: {calls} call(s), thinking "
+                                 f"budget {thinking}, spent {self.ledger.total.thinking_tokens - before} -> {what}")
         self._note(f"{edit.id}: {what}")
 
     # --- conversation and screen helpers --------------------------------------------------------------

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
+import sqlite3
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from agent.config import DialConfig
 from agent.errors import DialError
@@ -183,8 +184,12 @@ def seed_index(repo: Path, worktree: Path) -> bool:
         return False
     target = worktree / ".dial" / "index.sqlite"
     target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copy2(source, target)
+    try:  # SQLite's backup API copies a consistent snapshot even while another process writes (WAL included)
+        with closing(sqlite3.connect(f"file:{source}?mode=ro", uri=True)) as src, \
+                closing(sqlite3.connect(target)) as dst:
+            src.backup(dst)
+    except sqlite3.Error:
+        target.unlink(missing_ok=True)  # an unreadable index is rebuilt from scratch instead
+        return False
     return True
 
-
-ModelFactory = Callable[..., Any]

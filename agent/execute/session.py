@@ -19,7 +19,7 @@ from agent.execute.loop import RunLimits, Runner
 from agent.execute.parts import RunParts, seed_index
 from agent.execute.prompts import Prompts
 from agent.execute.report import RunReport
-from agent.execute.view import NullView, View
+from agent.execute.view import NullView, RunState, View
 
 
 @dataclass
@@ -64,6 +64,15 @@ def execute(options: RunOptions, *, view: View | None = None, model_factory: Mod
     repo = Path(options.repo).resolve()
     config = load_config(repo, user_config)
     parts, task, limits = _build(options, repo, config, view or NullView(), model_factory)
+    try:
+        return _run(parts, task, limits, options, repo)
+    finally:
+        close = getattr(parts.index, "close", None)
+        if close is not None:
+            close()
+
+
+def _run(parts: RunParts, task: Any, limits: RunLimits, options: RunOptions, repo: Path) -> RunOutcome:
     if task is None:  # `dial fix` with nothing failing
         report = RunReport(status="passed", run_id=parts.workspace.run_id, branch=parts.workspace.branch,
                            run_dir=str(parts.run_dir))
@@ -71,6 +80,7 @@ def execute(options: RunOptions, *, view: View | None = None, model_factory: Mod
         report.tests.passed, report.tests.full_suite_run = True, True
         report.tried.append("tests round 0: the full suite already passes; nothing to fix")
         _write_report(parts, report)
+        parts.workspace.finish("passed")
         return RunOutcome(report)
     runner = Runner(parts, task, limits)
     report = runner.run()
@@ -90,13 +100,8 @@ def execute(options: RunOptions, *, view: View | None = None, model_factory: Mod
 
 def _build(options: RunOptions, repo: Path, config: DialConfig, view: View,
            model_factory: ModelFactory | None) -> tuple[RunParts, Any, RunLimits]:
-    from agent.index import RepoIndex
-    from agent.models import Recorder, get_capabilities, make_model
-    from agent.plan import TaskInput
+    from agent.models import get_capabilities
     from agent.worktree import Workspace
-    from sandbox import get_sandbox
-    from sandbox.base import Limits
-    from tools.toolbox import Toolbox
 
     name = options.model or config.model.default
     if not name.startswith("replay:") or options.capabilities_of:
@@ -108,16 +113,34 @@ def _build(options: RunOptions, repo: Path, config: DialConfig, view: View,
         max_iterations=options.max_iterations or config.loop.max_iterations,
     )
     _check_limits(limits)
+    command = _test_command(options.test_cmd or config.tests.command, repo)  # before any worktree is made
     ws = Workspace.open(repo, options.resume) if options.resume else Workspace.create(repo)
+    try:
+        return _assemble(options, repo, config, view, model_factory, ws, name, limits, command)
+    except BaseException:
+        ws.finish("error")  # setup failed: let `dial clean` prune the worktree
+        raise
+
+
+def _assemble(options: RunOptions, repo: Path, config: DialConfig, view: View, model_factory: ModelFactory | None,
+              ws: Any, name: str, limits: RunLimits, command: Any) -> tuple[RunParts, Any, RunLimits]:
+    from agent.index import RepoIndex
+    from agent.models import Recorder, make_model
+    from agent.plan import TaskInput
+    from sandbox import get_sandbox
+    from sandbox.base import Limits
+    from tools.toolbox import Toolbox
+
     root = Path(ws.path)
     recorder = Recorder(Path(ws.run_dir) / "trajectory.jsonl")
     model = (model_factory or make_model)(name, config, recorder=recorder)
     caps = _capabilities(model, options.capabilities_of or name, config)
     seed_index(repo, root)
-    index = RepoIndex.open(root)
-    index.update()
+    index = RepoIndex.open(root, config.index)
+    index.update(progress=False)  # the run's own view shows progress
+    for message in getattr(index, "messages", []):
+        view.note(RunState(), f"index: {message}")
     box = get_sandbox(options.sandbox or config.sandbox.backend, writable=[root], env_allow=config.sandbox.env_allow)
-    command = _test_command(options.test_cmd or config.tests.command, root)
     toolbox = Toolbox(root, index=index, sandbox=box, test_command=list(command.argv),
                       secret_globs=config.tools.secret_globs, native_editor=bool(caps.native_text_editor))
     parts = RunParts(config=config, repo=repo, workspace=ws, index=index, model=model, caps=caps, toolbox=toolbox,

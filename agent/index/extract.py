@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections import Counter
 from functools import lru_cache
 from typing import Any
 
@@ -28,12 +29,16 @@ MINIFIED_LINE = 1000
 
 
 @lru_cache(maxsize=None)
-def _tools(language: str) -> tuple[Any, Any]:
-    """Parser and compiled query per language, built once per worker process."""
+def _tools(language: str) -> tuple[Any, Any, Any]:
+    """Parser, definition query and reference query per language, built once per worker process."""
     from tree_sitter import Query
     from tree_sitter_language_pack import get_language, get_parser
 
-    return get_parser(language), Query(get_language(language), query_source(language))
+    from agent.index.querysplit import split_query
+
+    lang = get_language(language)
+    def_src, ref_src = split_query(query_source(language))
+    return get_parser(language), Query(lang, def_src), Query(lang, ref_src)
 
 
 def file_hash(data: bytes) -> str:
@@ -60,7 +65,7 @@ def skip_reason(path: str, data: bytes) -> str | None:
 def parse_job(job: tuple[str, str, str, str | None]) -> tuple[str, str, Any]:
     """Worker entry: read, hash, check and parse one file. Returns (path, status, payload).
 
-    status is "ok" (payload: (hash, defs, refs, errors)), "same" (hash unchanged), "skip" (reason) or
+    status is "ok" (payload: (hash, defs, ref rows, uses, errors)), "same" (hash unchanged), "skip" (reason) or
     "unreadable" (message).
     """
     root, path, language, old_hash = job
@@ -76,7 +81,10 @@ def parse_job(job: tuple[str, str, str, str | None]) -> tuple[str, str, Any]:
     if reason:
         return path, "skip", (digest, reason)
     defs, refs, errors = extract(data, language, path)
-    return path, "ok", (digest, defs, refs, errors)
+    # rows ready for the database (target name added) and uses aggregated here, off the writer process
+    rows = [(n, line, k, e, h, h.rsplit(".", 1)[-1] if h else n) for n, line, k, e, h in refs]
+    uses = Counter((r[3], r[5], r[4]) for r in rows)
+    return path, "ok", (digest, defs, rows, [(e, t, h, c) for (e, t, h), c in uses.items()], errors)
 
 
 def _clean_doc(text: str) -> str:
@@ -115,41 +123,43 @@ def extract(data: bytes, language: str, path: str) -> tuple[list[DefRow], list[R
     """Definitions, references and the number of syntax-error nodes of one file."""
     from tree_sitter import QueryCursor
 
-    parser, query = _tools(language)
+    parser, def_query, ref_query = _tools(language)
     tree = parser.parse(data)
     root = tree.root_node
     lines = data.split(b"\n")
     module = module_name(path, language)
     raw: dict[tuple[int, str], tuple[int, int, str, str, Any]] = {}
     refs: dict[int, tuple[str, int, str, Any]] = {}
-    imports: list[Any] = []
     name_bytes: set[int] = set()
-    for _, caps in QueryCursor(query).matches(root):
-        kind = next((k for k in caps if k.startswith("definition.") or k == "scope"), None)
-        if kind is not None:
-            name_nodes = caps.get("name")
-            if not name_nodes:
-                continue
-            node, name_node = caps[kind][0], name_nodes[0]
-            name = name_node.text.decode("utf-8", "replace")
-            key = (node.start_byte, name)
-            if key not in raw:
-                label = "scope" if kind == "scope" else kind[len("definition."):]
-                raw[key] = (node.start_byte, node.end_byte, _owner(node, name_node) + name, label, node)
-                name_bytes.add(name_node.start_byte)
+    for _, caps in QueryCursor(def_query).matches(root):
+        for kind in caps:
+            if kind.startswith("definition.") or kind == "scope":
+                break
+        else:
             continue
-        for cap, nodes in caps.items():
-            if cap == "import":
-                imports.extend(nodes)
-            elif cap.startswith("reference."):
-                rkind = cap[len("reference."):]
-                for n in nodes:
-                    old = refs.get(n.start_byte)
-                    if old is None or _REF_RANK.get(rkind, 0) > _REF_RANK.get(old[2], 0):
-                        text = n.text.decode("utf-8", "replace")
-                        if rkind == "import" and n.type.endswith("literal"):
-                            text = text.strip("\"'<>`").rsplit("/", 1)[-1]
-                        refs[n.start_byte] = (text, n.start_point[0] + 1, rkind, n)
+        name_nodes = caps.get("name")
+        if not name_nodes:
+            continue
+        node, name_node = caps[kind][0], name_nodes[0]
+        name = name_node.text.decode("utf-8", "replace")
+        key = (node.start_byte, name)
+        if key not in raw:
+            label = "scope" if kind == "scope" else kind[len("definition."):]
+            raw[key] = (node.start_byte, node.end_byte, _owner(node, name_node) + name, label, node)
+            name_bytes.add(name_node.start_byte)
+    found = QueryCursor(ref_query).captures(root)
+    imports = found.pop("import", [])
+    # lower-ranked kinds first so a node captured twice keeps its most specific kind (call over attribute)
+    for cap in sorted(found, key=lambda c: _REF_RANK.get(c[len("reference."):], 0)):
+        if not cap.startswith("reference."):
+            continue
+        rkind = cap[len("reference."):]
+        literal = rkind == "import"
+        for n in found[cap]:
+            text = n.text.decode("utf-8", "replace")
+            if literal and n.type.endswith("literal"):
+                text = text.strip("\"'<>`").rsplit("/", 1)[-1]
+            refs[n.start_byte] = (text, n.start_point[0] + 1, rkind, n)
     ordered = sorted(raw.values(), key=lambda d: (d[0], -d[1]))
     mod_doc = _doc_of(root, language) if language == "python" else ""
     defs: list[DefRow] = [(module.rsplit(".", 1)[-1], module, "module", 1, len(lines), path, mod_doc, -1)]

@@ -85,11 +85,13 @@ def _identifier_ids(idx: "RepoIndex", ident: str) -> list[int]:
     """Definitions an identifier names: exact name first, then case-insensitively (prose says "cart")."""
     if "." in ident:
         return [s.id for s in idx.definitions(ident)] or _identifier_ids(idx, ident.rsplit(".", 1)[-1])
-    sql = "SELECT id FROM symbols WHERE name = ? {} AND kind != 'module' LIMIT ?"
-    found = [r[0] for r in idx.con.execute(sql.format(""), (ident, MAX_MATCHES + 1))]
-    if not found and ident.islower():
-        found = [r[0] for r in idx.con.execute(sql.format("COLLATE NOCASE"), (ident, MAX_MATCHES + 1))]
-    return found
+    rows = idx.con.execute(
+        "SELECT id, name FROM symbols WHERE name = ? COLLATE NOCASE AND kind != 'module' LIMIT ?", (ident, 4 * MAX_MATCHES)
+    ).fetchall()
+    exact = [sid for sid, name in rows if name == ident]
+    if exact or not ident.islower():
+        return exact
+    return [sid for sid, _ in rows]
 
 
 def personalisation(idx: "RepoIndex", seeds: Seeds, size: int) -> tuple[np.ndarray, set[int]]:

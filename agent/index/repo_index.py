@@ -15,7 +15,6 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from agent.config import IndexSettings
 from agent.errors import DialError
 from agent.index import store
 from agent.index.files import Candidate, discover
@@ -24,6 +23,7 @@ from agent.index.types import IndexStats, Reference, RepoMap, Symbol, estimate_t
 from agent.index.updater import Updater, _run_jobs
 
 if TYPE_CHECKING:
+    from agent.config import IndexSettings
     from agent.index.seeds import Seeds
 
 _SYMBOL_COLUMNS = ("s.id, s.name, s.qualname, s.kind, f.path, f.language, s.start_line, s.end_line, s.signature, s.doc")
@@ -37,15 +37,17 @@ def _symbol(row: tuple) -> Symbol:
 class RepoIndex:
     """The symbol index of one repository, stored in `<repo>/.dial/index.sqlite`."""
 
-    def __init__(self, repo: Path, config: IndexSettings, con: sqlite3.Connection, messages: list[str]) -> None:
+    def __init__(self, repo: Path, config: "IndexSettings | None", con: sqlite3.Connection, messages: list[str]) -> None:
         self.repo = repo
-        self.config = config
+        # defaults mirror IndexSettings; pydantic is only imported when there is a config to read
+        self.exclude: list[str] = list(config.exclude) if config else []
+        self.max_file_bytes: int = config.max_file_bytes if config else 1_000_000
         self.con = con
         self.messages = messages  # things the user should hear (e.g. "rebuilt a corrupt index")
         self._graph_cache: tuple[str, object] | None = None
 
     @classmethod
-    def open(cls, repo: Path, config: IndexSettings | None = None) -> "RepoIndex":
+    def open(cls, repo: Path, config: "IndexSettings | None" = None) -> "RepoIndex":
         repo = Path(repo)
         if not repo.exists():
             raise DialError(f"{repo} does not exist", "pass an existing repository directory with --repo")
@@ -62,7 +64,7 @@ class RepoIndex:
         messages: list[str] = []
         path = store.db_path(repo)
         con = cls._connect_checked(repo, path, messages)
-        return cls(repo, config or IndexSettings(), con, messages)
+        return cls(repo, config, con, messages)
 
     @staticmethod
     def _connect_checked(repo: Path, path: Path, messages: list[str]) -> sqlite3.Connection:
@@ -99,7 +101,7 @@ class RepoIndex:
         """Re-parse files whose content changed, drop deleted ones, re-link the graph; return the stats."""
         started = time.perf_counter()
         with store.writer_lock(self.repo):
-            found = discover(self.repo, self.config.exclude, self.config.max_file_bytes)
+            found = discover(self.repo, self.exclude, self.max_file_bytes)
             known = {r[0]: r[1:] for r in self.con.execute("SELECT path, mtime_ns, size, hash FROM files")}
             current = {c.path for c in found.candidates}
             deleted = [p for p in known if p not in current]
@@ -158,8 +160,7 @@ class RepoIndex:
                 elif status == "unreadable":
                     up.skip(cand, "", "unreadable")
                 else:
-                    digest, defs, refs, errors = payload
-                    up.store(cand, digest, defs, refs, errors)
+                    up.store(cand, *payload)
             for path in deleted:
                 up.delete(path)
             up.relink()
@@ -204,15 +205,17 @@ class RepoIndex:
     def definitions(self, name: str) -> list[Symbol]:
         """Definitions by simple name, qualified name, or dotted suffix (`text.slugify`)."""
         if "." not in name:
-            found = self._symbols("s.name = ? AND s.kind != 'module' ORDER BY f.path, s.start_line", (name,))
-            return found or self._symbols("s.name = ? ORDER BY f.path", (name,))
+            # `name = ? COLLATE NOCASE` lets SQLite use the one (case-insensitive) name index
+            exact = "s.name = ? COLLATE NOCASE AND s.name = ?"
+            found = self._symbols(f"{exact} AND s.kind != 'module' ORDER BY f.path, s.start_line", (name, name))
+            return found or self._symbols(f"{exact} ORDER BY f.path", (name, name))
         last = name.rsplit(".", 1)[-1]
         exact = self._symbols("s.qualname = ? ORDER BY f.path, s.start_line", (name,))
         if exact:
             return exact
         return self._symbols(
-            "s.name = ? AND s.qualname LIKE ? ESCAPE '\\' ORDER BY f.path, s.start_line",
-            (last, "%." + name.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")),
+            "s.name = ? COLLATE NOCASE AND s.name = ? AND s.qualname LIKE ? ESCAPE '\\' ORDER BY f.path, s.start_line",
+            (last, last, "%." + name.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")),
         )
 
     def references(self, name: str) -> list[Reference]:

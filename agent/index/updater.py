@@ -19,7 +19,7 @@ from typing import Any
 
 from agent.index.extract import DefRow, RefRow, parse_job
 from agent.index.files import Candidate
-from agent.index.graph import Resolver, edges_for_uses
+from agent.index.resolve import Resolver, edges_for_uses
 from agent.index.languages import is_test_path
 
 POOL_THRESHOLD = 48
@@ -98,31 +98,34 @@ class Updater:
             self.con.execute("DELETE FROM edges WHERE file_id=?", (fid,))
         return old
 
-    def store(self, cand: Candidate, digest: str, defs: list[DefRow], refs: list[RefRow], errors: int) -> None:
+    def store(self, cand: Candidate, digest: str, defs: list[DefRow], refs: list[tuple], uses: list[tuple], errors: int) -> None:
+        """Write one parsed file: symbols (reusing ids of unchanged definitions), references, and its uses."""
         fid = self.file_id(cand, digest, None, errors)
         old = self.clear_file(fid)
-        seen: Counter[tuple[str, str]] = Counter()
         ids: list[int] = []
         rows = []
-        for name, qual, kind, start, end, sig, doc, parent in defs:
-            seen[(qual, kind)] += 1
-            sid = old.pop((qual, kind, seen[(qual, kind)]), None)
-            if sid is None:
-                sid = self.next_id
-                self.next_id += 1
-                self.changed_names.add(name)
-            ids.append(sid)
-            rows.append((sid, fid, name, qual, kind, start, end, sig, doc, ids[parent] if parent >= 0 else None))
+        if old:
+            seen: Counter[tuple[str, str]] = Counter()
+            for name, qual, kind, *_ in defs:
+                seen[(qual, kind)] += 1
+                sid = old.pop((qual, kind, seen[(qual, kind)]), None)
+                if sid is None:
+                    sid = self.next_id
+                    self.next_id += 1
+                    self.changed_names.add(name)
+                ids.append(sid)
+            self._forget(old.values(), old.keys())
+        else:
+            ids = list(range(self.next_id, self.next_id + len(defs)))
+            self.next_id += len(defs)
+            if not self.cold:
+                self.changed_names.update(d[0] for d in defs)
+        rows = [(ids[i], fid, *d[:7], ids[d[7]] if d[7] >= 0 else None) for i, d in enumerate(defs)]
         self.con.executemany("INSERT INTO symbols VALUES(?,?,?,?,?,?,?,?,?,?)", rows)
-        self._forget(old.values(), old.keys())
-        ref_rows = []
-        uses: Counter[tuple[int, str, str]] = Counter()
-        for name, line, kind, enc, hint in refs:
-            tname = hint.rsplit(".", 1)[-1] if hint else name
-            ref_rows.append((fid, name, tname, line, kind, ids[enc], hint))
-            uses[(ids[enc], tname, hint)] += 1
-        self.con.executemany("INSERT INTO refs VALUES(?,?,?,?,?,?,?)", ref_rows)
-        self.uses[fid] = [(s, t, h, c) for (s, t, h), c in uses.items()]
+        self.con.executemany(
+            "INSERT INTO refs VALUES(?,?,?,?,?,?,?)", [(fid, n, t, line, k, ids[e], h) for n, line, k, e, h, t in refs]
+        )
+        self.uses[fid] = [(ids[e], t, h, c) for e, t, h, c in uses]
         self.reparsed += 1
 
     def _forget(self, ids: Iterable[int], keys: Iterable[tuple[str, str, int]]) -> None:

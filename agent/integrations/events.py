@@ -190,7 +190,10 @@ def parse_event(name: str, payload: Mapping[str, Any]) -> Trigger | Ignored:
                            {"comment_id": comment.get("id")})
         text = request or f"{issue.get('title', '')}\n\n{issue.get('body') or ''}".strip()
         return Trigger("issue", number, actor, False, text, str(issue.get("title") or ""))
-    if name in ("pull_request", "pull_request_target"):
+    if name == "pull_request_target":
+        return Ignored("pull_request_target gives a PR's code the base repository's secrets; "
+                       "use pull_request, or a `/dial` comment for PRs from forks")
+    if name == "pull_request":
         pr = payload.get("pull_request") or {}
         if pr.get("state") == "closed":
             return Ignored("pull request is closed")

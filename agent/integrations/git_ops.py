@@ -84,7 +84,8 @@ class Git:
 
     def commit_all(self, message: str) -> str | None:
         """Commit every change except dial's own folder; None when there is nothing to commit."""
-        self.run("add", "-A", "--", ".", ":(exclude).dial")
+        self.run("add", "-A")
+        self.run("rm", "-r", "-q", "--cached", "--ignore-unmatch", "--", ".dial")  # dial's own files stay out
         if self.run("diff", "--cached", "--quiet", check=False).returncode == 0:
             return None
         self.run("commit", "--quiet", "-m", message)

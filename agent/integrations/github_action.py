@@ -132,8 +132,8 @@ class GitHubAction:
             self.git.push(head_ref)
         except GitError as err:
             self.log(f"dial: push failed: {err.output.strip()[-300:]}")
-            self.notes.append(f"Pushing to `{head_ref}` failed (the token may lack `contents: write`); "
-                              "dial suggests the change instead.")
+            self.notes.append(f"Pushing to `{head_ref}` failed: {_git_reason(err.output)}. dial suggests the change "
+                              "instead (pushing needs `contents: write` and a branch that accepts the push).")
             return "suggest"
         self.notes.append(f"Pushed commit {sha[:12]} to `{head_ref}`.")
         return "commit"
@@ -164,7 +164,7 @@ class GitHubAction:
             self.git.push(branch)
         except GitError as err:
             self.notes.append(f"Could not push the branch `{branch}` (the token needs `contents: write`): "
-                              f"{err.output.strip()[-200:]}")
+                              f"{_git_reason(err.output)}")
             return self._finish(t.number, headline, result, "comment")
         status = str(result.get("status"))
         body = summary.render(headline=f"fix for #{t.number}", result=result, notes=[], run_url=self.cfg.run_url)
@@ -181,16 +181,32 @@ class GitHubAction:
                           test_cmd=i.test_cmd, apply=apply)
 
     def _setup(self) -> None:
-        """Run setup-cmd (network on, the PR's code!) without the token or the model keys in its environment."""
+        """Run setup-cmd: the PR's code with the network on, so in the sandbox (own pid namespace, private
+        home, only the workspace writable, no token or model key) when there is one; plain otherwise."""
         command = self.cfg.inputs.setup_cmd
         if not command:
             return
         self.log(f"dial: setup: {command}")
-        proc = subprocess.run(["bash", "-c", command], cwd=self.cfg.workspace, capture_output=True, text=True,
-                              env=child_env(self.env, keep_model_keys=False), timeout=3600)
-        self.log((proc.stdout + proc.stderr)[-4000:])
-        if proc.returncode != 0:
-            raise DialError(f"setup-cmd exited with code {proc.returncode}: {(proc.stdout + proc.stderr)[-800:]}",
+        try:
+            from sandbox import Limits, get_sandbox
+
+            box = get_sandbox(writable=[self.cfg.workspace])
+        except DialError as err:
+            box = None
+            self.notes.append(f"setup-cmd ran without a sandbox ({err.problem}).")
+        if box is not None:
+            limits = Limits(timeout_s=3600, cpu_s=None, memory_mb=None, file_size_mb=None)
+            result = box.run(["bash", "-c", command], cwd=self.cfg.workspace, limits=limits, network=True)
+            code, output = (0 if result.ok else (result.exit_code or 1)), result.output
+            if result.timed_out:
+                output += "\n(setup-cmd timed out)"
+        else:
+            proc = subprocess.run(["bash", "-c", command], cwd=self.cfg.workspace, capture_output=True, text=True,
+                                  env=child_env(self.env, keep_model_keys=False), timeout=3600)
+            code, output = proc.returncode, proc.stdout + proc.stderr
+        self.log(output[-4000:])
+        if code != 0:
+            raise DialError(f"setup-cmd exited with code {code}: {output[-800:]}",
                             "fix the setup-cmd input (it installs the repository's dependencies)")
 
     def _commit_title(self) -> str:
@@ -231,3 +247,10 @@ def _write_outputs(cfg: ActionsEnv, values: dict[str, str]) -> None:
     with cfg.output_path.open("a", encoding="utf-8") as fh:
         for key, value in values.items():
             fh.write(f"{key}={value}\n")
+
+
+def _git_reason(text: str) -> str:
+    """The lines of git's output that say why (the remote's words, the rejection), not its generic last line."""
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip() and not line.startswith("hint:")]
+    telling = [line for line in lines if line.startswith(("remote:", "fatal:", "!")) or "rejected" in line]
+    return "; ".join(telling[:3] or lines[-1:] or ["no output"])[:300]

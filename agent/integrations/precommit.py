@@ -21,7 +21,7 @@ from agent.integrations.diffs import changed_new_lines, parse_diff
 from agent.integrations.git_ops import Git
 
 Echo = Callable[[str], None]
-MAX_GRAPH_DEPTH = 3  # callers of callers of callers: far enough to reach the tests, cheap on a warm index
+MAX_GRAPH_DEPTH = 3  # callers up to three deep, stopping at the first level (after the callers) with tests
 MAX_GRAPH_NODES = 5000
 
 
@@ -68,9 +68,15 @@ def select_tests(index: object, changes: dict[str, set[int]], filenames: list[st
         for sym in found:
             if sym is not None:
                 seeds[sym.id] = getattr(sym, "qualname", None) or sym.name
-    reached = set(seeds)
-    frontier = list(seeds)
-    for _ in range(MAX_GRAPH_DEPTH):
+    # a changed method also changes its class, which is what tests usually reference
+    parents = index.parents(list(seeds))  # type: ignore[attr-defined]
+    classes = index.symbols_by_ids(p for p in parents.values() if p is not None)  # type: ignore[attr-defined]
+    reached = set(seeds) | {i for i, sym in classes.items() if sym.kind == "class"}
+    frontier = list(reached)
+    tests = direct_tests | set(index.tests_for_symbols(reached))  # type: ignore[attr-defined]
+    for depth in range(MAX_GRAPH_DEPTH):
+        if tests and depth >= 1:  # the nearest tests are enough; deeper levels fan out to most of a suite
+            break
         following: list[int] = []
         for symbol_id in frontier:
             for caller, _weight in index.callers(symbol_id):  # type: ignore[attr-defined]
@@ -78,10 +84,11 @@ def select_tests(index: object, changes: dict[str, set[int]], filenames: list[st
                     reached.add(caller.id)
                     following.append(caller.id)
                     if index.is_test_file(caller.path):  # type: ignore[attr-defined]
-                        direct_tests.add(caller.path)
+                        tests.add(caller.path)
+        tests |= set(index.tests_for_symbols(following))  # type: ignore[attr-defined]
         frontier = following
     sel.symbols = sorted(set(seeds.values()))
-    sel.tests = sorted(direct_tests | set(index.tests_for_symbols(reached)))  # type: ignore[attr-defined]
+    sel.tests = sorted(tests)
     return sel
 
 

@@ -53,12 +53,15 @@ def fix(
              "like dial-check; set a key to let it fix the failing tests")
         return 1
     command, _how = test_command(repo, env)
+    argv = list(command.argv)  # type: ignore[attr-defined]
+    if command.framework == "pytest":  # type: ignore[attr-defined]
+        argv += result.selection.tests  # fix what reaches the staged change, not the rest of the suite
     echo(f"dial-fix: asking dial to fix {len(result.failed)} failing test(s) (budget {budget:,} thinking tokens, "
          f"at most ${max_cost:.2f})")
     child = {**env, "PATH": clean_path(env)}
     runner = runner or SubprocessRunner(child)
     outcome = runner(RunRequest(repo=repo, task=None, model=model, budget=budget, max_cost=max_cost,
-                                test_cmd=shlex.join(command.argv), apply=True))  # type: ignore[attr-defined]
+                                test_cmd=shlex.join(argv), apply=True))
     diff = str(outcome.get("diff") or "")
     status = str(outcome.get("status"))
     if not diff:
@@ -67,17 +70,20 @@ def fix(
     patch = repo / ".dial" / f"fix-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.patch"
     patch.parent.mkdir(parents=True, exist_ok=True)
     patch.write_text(diff, encoding="utf-8")
+    rel = patch.relative_to(repo)
+    cost = f"cost ${float(outcome.get('cost_usd') or 0):.4f}"
+    if status != "passed":  # an attempt that does not pass stays out of the working tree
+        failing = ", ".join((outcome.get("tests") or {}).get("failed", [])[:10])
+        echo(f"dial-fix: no passing fix ({status}: {outcome.get('remaining') or 'no details'}); {cost}"
+             + (f"; still failing: {failing}" if failing else ""))
+        echo(f"dial-fix: its attempt is saved as {rel}; look at it with `git apply --stat {rel}`")
+        return 1
     if not outcome.get("applied"):
         try:
             Git(repo).apply(diff)
         except GitError as err:
             echo(f"dial-fix: could not apply the fix to the working tree: {err.output.strip()[-300:]}")
-    rel = patch.relative_to(repo)
-    tests = outcome.get("tests") or {}
-    verdict = "the tests pass with it" if status == "passed" else f"status {status}: {outcome.get('remaining', '')}"
-    echo(f"dial-fix: fix written to the working tree (not staged); {verdict}; cost ${float(outcome.get('cost_usd') or 0):.4f}")
-    if tests.get("failed"):
-        echo("dial-fix: still failing: " + ", ".join(tests["failed"][:10]))
+    echo(f"dial-fix: fix written to the working tree (not staged); the tests pass with it; {cost}")
     echo(f"dial-fix: saved as {rel}. Review it, then `git add -p` and commit again. If the working tree was "
          f"rolled back, re-apply it with: git apply {rel}")
     return 1

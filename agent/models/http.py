@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import email.utils
 import json
+import logging
 import random
 import time
 from dataclasses import dataclass, field
@@ -22,6 +23,8 @@ from agent.models.capabilities import ModelCapabilities, known_models
 from agent.models.errors import RETRY_STATUSES, ModelError, ProviderUnavailableError, error_for_status, redact
 from agent.models.record import Recorder
 from agent.models.types import ContentBlock, Message, ModelRequest, ModelResponse, Usage
+
+log = logging.getLogger("dial.models")
 
 
 def estimate_tokens(text: str) -> int:
@@ -148,6 +151,7 @@ class HttpModel:
             recorder.add_secret(api_key)
         timeout = httpx.Timeout(timeout_s, connect=connect_timeout_s)
         self._client = httpx.Client(transport=transport, timeout=timeout)
+        self._notes: set[str] = set()
 
     def __repr__(self) -> str:  # never show the key
         return f"<{type(self).__name__} {self.name} at {self.base_url}>"
@@ -175,7 +179,11 @@ class HttpModel:
 
     # ---- the call ----------------------------------------------------------------------------
     def control_for(self, request: ModelRequest) -> ThinkingControl:
-        return translate_budget(self.capabilities, request.thinking_budget, request.max_tokens)
+        control = translate_budget(self.capabilities, request.thinking_budget, request.max_tokens)
+        if control.note and control.note not in self._notes:  # say it once, not on every call
+            self._notes.add(control.note)
+            log.info("%s: %s", self.name, control.note)
+        return control
 
     def worst_case(self, prepared: Prepared, input_tokens: int | None = None) -> Usage:
         """Usage of an attempt whose real count never arrived: all of max_tokens spent."""

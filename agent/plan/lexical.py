@@ -75,3 +75,24 @@ class FileBm25:
         """Files best first (the plain BM25 baseline)."""
         scores = self.scores(query)
         return sorted(self.paths, key=lambda p: (-scores[p], p))
+
+
+class FileTextBm25:
+    """BM25 over each file's whole text (identifiers split into words): what a file says, not only what it names."""
+
+    def __init__(self, root: Any, paths: Iterable[str], max_bytes: int = 1_000_000) -> None:
+        from pathlib import Path
+
+        self.paths = sorted(paths)
+        docs = []
+        for p in self.paths:
+            try:
+                file = Path(root) / p
+                text = file.read_text(encoding="utf-8", errors="replace") if file.stat().st_size <= max_bytes else ""
+            except OSError:
+                text = ""
+            docs.append(path_words(p) + tokenize(text))
+        self._bm = _Bm25(docs)
+
+    def scores(self, query: list[str]) -> dict[str, float]:
+        return {p: float(s) for p, s in zip(self.paths, self._bm.scores(query))}

@@ -5,7 +5,8 @@ TEST_FILE_FACTOR when the site is inside a test file (the fix rarely lives in th
 
 Signals (`why` names the ones that fired):
 - lexical   BM25 of the task text (and exception messages) against the symbol's words, / max
-- file      BM25 against the whole file's words, / max (a symbol inherits its file's relevance)
+- file      BM25 against the names and docstrings the file defines, / max (a symbol inherits its file's)
+- text      BM25 against the file's whole text (comments, strings, code), / max
 - mention   the symbol's name is written in the task as code (dotted, snake/camel case, backticks, a call)
 - path      the file's module path or file name is written in the task
 - trace     an in-repo traceback frame lies inside the symbol; 1 / (1 + depth), deepest non-test frame first
@@ -28,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
 
-from agent.plan.lexical import FileBm25, SymbolBm25
+from agent.plan.lexical import FileBm25, FileTextBm25, SymbolBm25
 from agent.plan.text import dotted_names, dotted_paths, mentioned_identifiers, tokenize
 from agent.plan.trace import Frame, exception_text, parse_failing_tests, parse_frames, split_node_id
 from agent.plan.types import Site, TaskInput
@@ -36,6 +37,7 @@ from agent.plan.types import Site, TaskInput
 WEIGHTS: dict[str, float] = {
     "lexical": 1.0,
     "file": 0.8,
+    "text": 0.8,
     "mention": 0.9,
     "path": 0.7,
     "trace": 2.5,
@@ -137,6 +139,7 @@ class IndexView:
         self._symbol_bm25: SymbolBm25 | None = None
         self._file_bm25: FileBm25 | None = None
         self._recency: dict[str, float] | None = None
+        self._text_bm25: FileTextBm25 | None = None
         self._tests: dict[str, bool] = {}
 
     def recency(self, repo: Path | None) -> dict[str, float]:
@@ -154,6 +157,11 @@ class IndexView:
         if self._symbol_bm25 is None:
             self._symbol_bm25 = SymbolBm25(self.candidates)
         return self._symbol_bm25
+
+    def file_text_bm25(self, repo: Path | None) -> FileTextBm25 | None:
+        if self._text_bm25 is None and repo is not None:
+            self._text_bm25 = FileTextBm25(repo, self.by_file)
+        return self._text_bm25
 
     @property
     def file_bm25(self) -> FileBm25:
@@ -181,6 +189,9 @@ def localise(index: Any, task: TaskInput, repo: Path | None = None, limit: int =
     sig["lexical"] = _scaled({s.id: float(v) for s, v in zip(candidates, lex)})
     file_scores = _scaled(view.file_bm25.scores(query))
     sig["file"] = {s.id: file_scores.get(s.path, 0.0) for s in candidates if file_scores.get(s.path)}
+    text_bm25 = view.file_text_bm25(repo)
+    text_scores = _scaled(text_bm25.scores(query)) if text_bm25 is not None else {}
+    sig["text"] = {s.id: text_scores[s.path] for s in candidates if text_scores.get(s.path)}
 
     mentions = mentioned_identifiers(task.text + "\n" + task.failures)
     dotted = dotted_names(task.text)

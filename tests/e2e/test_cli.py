@@ -13,7 +13,7 @@ import pytest
 
 from agent.cli.main import main
 from tests.e2e.coder import ScriptedCoder
-from tests.e2e.helpers import MODEL
+from tests.e2e.helpers import MODEL, model_calls
 from tests.e2e.sample import FIXES, TASK, make_repo
 from tests.servers.anthropic_server import AnthropicServer
 
@@ -29,12 +29,13 @@ def dial(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None)
                           env=full_env, cwd=cwd, timeout=120, input="")
 
 
-def test_run_json_then_replay_offline_with_apply(tmp_path: Path) -> None:
+def test_run_json_then_replay_offline(tmp_path: Path) -> None:
     repo = make_repo(tmp_path)
+    (tmp_path / "task.txt").write_text(TASK)
     with AnthropicServer([ScriptedCoder(FIXES)] * 30) as server:
         env = {"ANTHROPIC_API_KEY": "loopback-no-key", "ANTHROPIC_BASE_URL": server.base_url}
-        done = dial("run", TASK, "--repo", str(repo), "--model", MODEL, "--budget", "32000", "--json", env=env,
-                    cwd=tmp_path)
+        done = dial("run", "--task-file", str(tmp_path / "task.txt"), "--repo", str(repo), "--model", MODEL,
+                    "--budget", "32000", "--json", env=env, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)  # stdout is exactly one JSON object
     assert set(result) == KEYS and result["status"] == "passed" and result["applied"] is False
@@ -44,7 +45,7 @@ def test_run_json_then_replay_offline_with_apply(tmp_path: Path) -> None:
     assert "[plan]" in done.stderr  # progress goes to stderr when --json
     assert "return int(amount * 100)" in (repo / "shop" / "money.py").read_text()  # not applied
 
-    # The server is gone: the replay answers from the trajectory, and --apply brings the result home.
+    # The server is gone: the replay answers from the trajectory.
     again = dial("replay", result["run_id"], "--repo", str(repo), "--json", cwd=tmp_path)
     assert again.returncode == 0, again.stderr
     replayed = json.loads(again.stdout)
@@ -52,18 +53,9 @@ def test_run_json_then_replay_offline_with_apply(tmp_path: Path) -> None:
     assert replayed["status"] == "passed" and replayed["run_id"] != result["run_id"]
     assert replayed["spent"] == result["spent"] and replayed["diff"] == result["diff"]
     assert [e["attempts"] for e in replayed["edits"]] == [e["attempts"] for e in result["edits"]]
-
-
-def test_run_apply_brings_the_result_into_the_checkout(tmp_path: Path) -> None:
-    repo = make_repo(tmp_path)
-    (tmp_path / "task.txt").write_text(TASK)
-    with AnthropicServer([ScriptedCoder(FIXES)] * 30) as server:
-        env = {"ANTHROPIC_API_KEY": "loopback-no-key", "ANTHROPIC_BASE_URL": server.base_url}
-        done = dial("run", "--task-file", str(tmp_path / "task.txt"), "--repo", str(repo), "--model", MODEL,
-                    "--apply", env=env, cwd=tmp_path)
-    assert done.returncode == 0, done.stdout + done.stderr
-    assert "status: passed" in done.stdout and "[edit]" in done.stdout  # plain lines when piped
-    assert "int(amount * 100 + 0.5)" in (repo / "shop" / "money.py").read_text()
+    # the replayed run carries the recorded calls in its own trajectory, so it can be replayed in turn
+    runs = repo / ".dial" / "runs"
+    assert model_calls(runs / replayed["run_id"]) == model_calls(runs / result["run_id"])
 
 
 def test_demo_replays_the_bundled_run_without_a_key(tmp_path: Path) -> None:

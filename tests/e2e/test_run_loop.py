@@ -4,7 +4,6 @@ in the sandbox, real git worktrees. The model is a scripted coder answering from
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -49,13 +48,6 @@ def test_run_fixes_a_two_file_bug_with_an_escalated_second_attempt(shop: Path) -
     assert "int(amount * 100 + 0.5)" in git(shop, "show", f"{report.branch}:shop/money.py")
     assert "int(cents * rate + 0.5)" in git(shop, "show", f"{report.branch}:shop/tax.py")
 
-    # `dial run --resume <run-id>` continues on the same branch and appends to the same trajectory.
-    with AnthropicServer([ScriptedCoder({"shop/money.py": FIXES["shop/money.py"]})] * 30) as server:
-        resumed = execute(RunOptions(task=TASK, repo=shop, model=MODEL, budget=32000, resume=report.run_id),
-                          model_factory=loopback_factory(server.base_url))
-    assert resumed.report.status == "passed" and resumed.report.run_id == report.run_id
-    assert len(model_calls(run_dir)) == 2 + len(server.requests)
-    assert "int(cents * rate + 0.5)" in resumed.report.diff and "int(amount * 100 + 0.5)" in resumed.report.diff
     log = git(shop, "log", "--format=%s", report.branch).splitlines()
     assert sum(1 for s in log if s.startswith("dial: ")) == 3
     # The user's checkout, uncommitted work included, is untouched.
@@ -156,12 +148,17 @@ def test_ctrl_c_keeps_branch_trajectory_and_report(shop: Path) -> None:
     assert "int(cents * rate + 0.5)" in resumed.report.diff and "int(amount * 100 + 0.5)" in resumed.report.diff
 
 
-def test_fix_takes_the_task_from_a_first_test_run(shop: Path) -> None:
+def test_fix_takes_the_task_from_a_first_test_run_and_applies(shop: Path) -> None:
     coder = ScriptedCoder(FIXES)
     with AnthropicServer([coder] * 30) as server:
-        outcome = execute(RunOptions(repo=shop, model=MODEL, budget=32000, fix=True),
+        outcome = execute(RunOptions(repo=shop, model=MODEL, budget=32000, fix=True, apply=True),
                           model_factory=loopback_factory(server.base_url))
     assert outcome.report.status == "passed", outcome.report.remaining
+    # --apply brought the fix into the checkout, next to the user's own uncommitted work
+    assert outcome.report.applied is True
+    assert "int(amount * 100 + 0.5)" in (shop / "shop" / "money.py").read_text()
+    assert (shop / "shop" / "inventory.py").read_text().endswith(USER_EDIT)
+    assert (shop / "notes.txt").read_text() == "untracked notes\n"
     task = json.loads((Path(outcome.report.run_dir) / "task.json").read_text())["task"]
     assert set(task["failing_tests"]) == {"tests/test_money.py::test_to_cents_rounds_half_up",
                                           "tests/test_cart.py::test_total_with_tax_is_whole_cents"}

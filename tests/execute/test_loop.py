@@ -70,14 +70,14 @@ def test_turn_limit_cuts_a_turn_and_the_next_prompt_follows_its_tool_results(tmp
 
 def test_thinking_never_exceeds_what_is_left_and_stops_under_the_minimum(tmp_path: Path) -> None:
     repo = _repo(tmp_path, "[loop]\nflaky_reruns = 0\n")
-    model = ScriptedModel([view("shop/tax.py", thinking=8500), view("shop/tax.py", thinking=1000), done, done])
+    model = ScriptedModel([view("shop/tax.py", thinking=8800), view("shop/tax.py", thinking=1000), done, done])
     outcome = _run(repo, model, budget=10000, max_iterations=1)
     budgets = [r.thinking_budget for r in model.requests]
     assert 1024 <= budgets[0] <= 10000
-    assert budgets[1:] == [1500, 0, 0]  # drops mid-turn to what is left, then to none under the 1024 minimum
+    assert budgets[0] > 1200 and budgets[1:] == [1200, 0, 0]  # drops mid-turn to what is left, then to none under the 1024 minimum
     notes = [b.text for b in model.requests[2].messages[-1].content if b.type == "text"]
     assert any("thinking budget of this task is spent" in n for n in notes)
-    assert outcome.report.spent.thinking_tokens == 9500
+    assert outcome.report.spent.thinking_tokens == 9800
 
 
 def test_old_tool_output_is_trimmed_to_fit_the_context_window(tmp_path: Path) -> None:

@@ -221,6 +221,12 @@ def test_events_dial_ignores(ws: Workspace, state: GitHubState) -> None:
                         {**pr_comment("/dial fix"), "action": "edited"}):
             assert run_github(actions_env(ws, gh, "issue_comment", payload), runner=ScriptedRunner({}),
                               log=lambda s: None) == 0
+        target = {"action": "opened", "sender": {"login": "alice", "type": "User"},
+                  "pull_request": {"number": 7, "state": "open"}}
+        logs: list[str] = []
+        assert run_github(actions_env(ws, gh, "pull_request_target", target), runner=ScriptedRunner({}),
+                          log=logs.append) == 0
+        assert "pull_request_target gives a PR's code the base repository's secrets" in logs[0]
     assert state.requests == []
 
 
@@ -234,3 +240,31 @@ def test_bad_inputs_are_named(ws: Workspace, state: GitHubState) -> None:
         del env["GITHUB_TOKEN"]
         with pytest.raises(DialError, match="GITHUB_TOKEN is not set"):
             run_github(env)
+
+
+def test_rejected_push_falls_back_to_suggestions_and_says_why(ws: Workspace, state: GitHubState) -> None:
+    hook = ws.origin / "hooks" / "pre-receive"
+    hook.write_text("#!/bin/sh\necho 'feature is a protected branch' >&2\nexit 1\n")
+    hook.chmod(0o755)
+    setup_pr(state, ws)
+    runner = ScriptedRunner(run_result(diff_of(ws, ws.head_sha, {"calc.py": FIXED})))
+    with FakeGitHub(state) as gh:
+        env = actions_env(ws, gh, "issue_comment", pr_comment("/dial fix"), mode="commit")
+        assert run_github(env, runner=runner, log=lambda s: None) == 0
+    assert ws.origin_log("feature").splitlines()[0].startswith(ws.head_sha)
+    [review] = state.reviews[7]
+    assert "```suggestion\n    return a * b\n```" in review["comments"][0]["body"]
+    body = summaries(state, 7)[0]["body"]
+    assert "Pushing to `feature` failed" in body and "pre-receive hook declined" in body
+    assert state.token not in body
+
+
+def test_failing_setup_cmd_is_reported_and_dial_does_not_run(ws: Workspace, state: GitHubState) -> None:
+    setup_pr(state, ws)
+    runner = ScriptedRunner(run_result("x"))
+    with FakeGitHub(state) as gh:
+        env = actions_env(ws, gh, "issue_comment", pr_comment("/dial fix"), setup_cmd="echo no-such-package >&2; exit 3")
+        assert run_github(env, runner=runner, log=lambda s: None) == 1
+    assert runner.requests == []
+    body = summaries(state, 7)[0]["body"]
+    assert "`error`" in body and "setup-cmd exited with code 3" in body and "no-such-package" in body

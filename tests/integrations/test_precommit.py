@@ -77,7 +77,8 @@ def test_dial_check_stops_a_commit_that_breaks_a_test_reaching_the_change(
     sh(repo, env, "git", "add", "calc.py")
     done = sh(repo, env, "git", "commit", "-m", "commute mul")
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "dial check" in done.stdout and "Passed" in done.stdout
+    out = done.stdout + done.stderr
+    assert "dial check" in out and "Passed" in out
 
 
 def test_dial_fix_without_a_key_checks_and_with_the_model_fixes_unstaged(

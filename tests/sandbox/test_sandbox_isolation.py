@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from agent.errors import DialError
+from sandbox.errors import SandboxError
 from sandbox import available_backends, get_sandbox
 from sandbox.registry import _probe
 
@@ -54,7 +54,10 @@ def loopback_server() -> tuple[int, list[int]]:
     server.close()
 
 
-CONNECT = "import socket,sys\ntry:\n s=socket.create_connection(('127.0.0.1',{port}),timeout=3)\n print('GOT',s.recv(10))\nexcept OSError as e:\n print('FAILED',e); sys.exit(3)"
+CONNECT = (
+    "import socket,sys\ntry:\n s=socket.create_connection(('127.0.0.1',{port}),timeout=3)\n"
+    " print('GOT',s.recv(10))\nexcept OSError as e:\n print('FAILED',e); sys.exit(3)"
+)
 
 
 def test_host_loopback_is_unreachable_without_network(backend: str, tmp_path: Path, loopback_server) -> None:
@@ -147,10 +150,10 @@ def test_environment_secrets_do_not_reach_the_command(name: str, tmp_path: Path,
 
 
 def test_unknown_or_unusable_backend_names_the_alternatives() -> None:
-    with pytest.raises(DialError) as err:
+    with pytest.raises(SandboxError) as err:
         get_sandbox("chroot")
     assert "bwrap" in err.value.fix and "none" in err.value.fix
-    with pytest.raises(DialError) as err:
+    with pytest.raises(SandboxError) as err:
         get_sandbox("bwrap", probe=lambda n: (n == "none", "missing here"))
     assert "missing here" in err.value.problem and err.value.fix.startswith("use one of: none")
 
@@ -161,7 +164,7 @@ def test_best_backend_is_chosen_and_none_never_implicitly() -> None:
     best = next(name for name, usable, _ in rows if usable)
     assert get_sandbox().name == best
     assert get_sandbox(probe=lambda n: (n == "unshare", "x")).name == "unshare"
-    with pytest.raises(DialError) as err:
+    with pytest.raises(SandboxError) as err:
         get_sandbox(probe=lambda n: (False, "absent"))
     assert "--sandbox none" in err.value.fix
 
@@ -197,3 +200,10 @@ def test_git_reads_work_inside_a_linked_worktree(backend: str, tmp_path: Path) -
     # ...but the repository's metadata stays read-only
     result = get_sandbox(backend).run(["sh", "-c", "echo x > new.txt; git add new.txt"], cwd=ws.path)
     assert result.exit_code != 0 and (ws.path / "new.txt").exists()
+
+
+def test_macos_without_backends_falls_back_to_none_with_a_warning(tmp_path: Path) -> None:
+    sb = get_sandbox(probe=lambda n: (n == "none", "absent"), platform="darwin")
+    assert sb.name == "none"
+    result = sb.run(["true"], cwd=tmp_path)
+    assert result.exit_code == 0 and any("macOS" in w for w in result.warnings)

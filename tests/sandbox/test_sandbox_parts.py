@@ -142,3 +142,27 @@ def test_stale_cgroups_of_dead_processes_are_swept(tmp_path: Path) -> None:
     stale.mkdir()
     Cgroup.create(8, None).remove()
     assert not stale.exists()
+
+
+def test_a_version_manager_shim_on_path_exposes_the_managers_folder_but_not_the_rest_of_home(tmp_path):
+    """pyenv's shim execs ~/.pyenv/libexec/pyenv: exposing only the shims folder breaks `python3`."""
+    from sandbox.mounts import _toolchain_root
+
+    home = tmp_path / "home"
+    shims = home / ".pyenv" / "shims"
+    assert _toolchain_root(shims, home) == home / ".pyenv"
+    assert _toolchain_root(home / ".ssh", home) == home / ".ssh"  # not a toolchain: only itself, if ever asked
+    assert _toolchain_root(Path("/usr/bin"), home) == Path("/usr/bin")
+
+
+def test_python3_found_through_a_pyenv_shim_runs_inside_bwrap(tmp_path):
+    import shutil as _shutil
+
+    from sandbox import get_sandbox
+
+    python3 = _shutil.which("python3")
+    if not python3 or "/.pyenv/shims/" not in python3:
+        pytest.skip("python3 on this machine is not a pyenv shim")
+    result = get_sandbox("bwrap").run(["python3", "-c", "print('shim ok')"], cwd=tmp_path)
+    assert result.exit_code == 0, result.output
+    assert "shim ok" in result.output

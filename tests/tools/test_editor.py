@@ -144,3 +144,34 @@ def test_model_mistakes_are_tool_errors_not_exceptions(tmp_path: Path) -> None:
     assert tb.execute(ED, {"command": "view", "path": "nope.py"}).is_error
     assert tb.execute(ED, "not json").is_error
     assert tb.execute("no_such_tool", {}).is_error
+
+
+def test_mixed_line_endings_outside_the_edit_are_untouched(tmp_path: Path) -> None:
+    (tmp_path / "mix.txt").write_bytes(b"a\r\nb\nc\r\nd\n")
+    assert not edit(Toolbox(tmp_path), "mix.txt", "c", "C").is_error
+    assert (tmp_path / "mix.txt").read_bytes() == b"a\r\nb\nC\r\nd\n"
+
+
+def test_rebuild_matches_the_lf_text_for_random_edits() -> None:
+    """Property check: whatever the LF-level edit, the rebuilt file says exactly that and keeps the endings."""
+    import random
+
+    from tools.editor import rebuild
+    from tools.fileio import parse
+
+    rng = random.Random(3)
+    for _ in range(2000):
+        n = rng.randint(0, 6)
+        lines = [rng.choice(["a", "b", "ab", ""]) for _ in range(n)]
+        ends = [rng.choice(["\n", "\r\n"]) for _ in range(n)]
+        if n and rng.random() < 0.3:
+            ends[-1] = ""
+        tf = parse("".join(x + e for x, e in zip(lines, ends)).encode())
+        old = tf.text
+        i = rng.randint(0, len(old))
+        j = rng.randint(i, len(old))
+        new = old[:i] + rng.choice(["", "x", "\n", "x\n", "\nx"]) + old[j:]
+        out = rebuild(tf, old, new)
+        assert out.text == new and len(out.lines) == len(out.endings)
+        if "\r\n" not in ends and "\r\n" in "".join(out.endings):
+            raise AssertionError("a CRLF appeared in an LF-only file")

@@ -7,8 +7,8 @@ import os
 import subprocess
 from pathlib import Path
 
-ENV = {**os.environ, "GIT_OPTIONAL_LOCKS": "0", "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t",
-       "GIT_COMMITTER_EMAIL": "t@t"}
+ENV = {**os.environ, "GIT_OPTIONAL_LOCKS": "0", "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t",
+       "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@t"}
 
 
 def git(repo: Path, *args: str, check: bool = True) -> str:
@@ -30,14 +30,17 @@ def make_repo(path: Path, files: dict[str, str] | None = None) -> Path:
     return path
 
 
+# what dial is allowed to add inside .git: objects, its worktrees' metadata, its branches, the exclude line
+DIAL_OWNED = (".dial/", ".git/objects/", ".git/worktrees/", ".git/refs/heads/dial/", ".git/logs/refs/heads/dial/",
+              ".git/info/exclude")
+
+
 def fingerprint(repo: Path) -> dict[str, str]:
-    """Every byte of the checkout (.dial aside) and of the git state a user would notice."""
+    """Every byte of the checkout and of .git that a user would notice (dial's own additions aside)."""
     out = {}
     for p in sorted(repo.rglob("*")):
         rel = p.relative_to(repo).as_posix()
-        if p.is_file() and not rel.startswith(".dial/") and not rel.startswith(".git/objects/") \
-                and not rel.startswith(".git/worktrees/") and not rel.startswith(".git/refs/heads/dial/") \
-                and rel not in (".git/info/exclude", ".git/logs/HEAD") and not rel.startswith(".git/logs/refs/heads/dial"):
+        if p.is_file() and not rel.startswith(DIAL_OWNED):
             out[rel] = hashlib.sha256(p.read_bytes()).hexdigest()
     out["status"] = git(repo, "status", "--porcelain=v1", "--untracked-files=all")
     out["stash"] = git(repo, "stash", "list")

@@ -61,7 +61,8 @@ def _run_once(sandbox: SandboxLike, root: Path, command: TestCommand, select: li
         results_file = root / RESULTS_DIR / f"test-results-{uuid.uuid4().hex[:8]}.json"
         argv += PYTEST_FLAGS
         env["DIAL_PYTEST_RESULTS"] = str(results_file)
-        env["PYTHONPATH"] = PLUGIN_DIR
+        inherited = os.environ.get("PYTHONPATH")  # keep a user's own PYTHONPATH working inside the sandbox
+        env["PYTHONPATH"] = PLUGIN_DIR + (os.pathsep + inherited if inherited else "")
         env["PYTHONDONTWRITEBYTECODE"] = "1"
     argv += _selection_args(command, select)
     result = sandbox.run(argv, cwd=root, limits=limits, network=False, env=env)

@@ -20,4 +20,3 @@
 (field_expression field: (field_identifier) @reference.attribute)
 (type_identifier) @reference.type
 (preproc_include path: (string_literal) @reference.import)
-(argument_list (identifier) @reference.name)

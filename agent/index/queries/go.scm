@@ -16,4 +16,3 @@
 (qualified_type name: (type_identifier) @reference.type)
 (composite_literal type: (type_identifier) @reference.type)
 (import_spec path: (interpreted_string_literal) @reference.import)
-(argument_list (identifier) @reference.name)

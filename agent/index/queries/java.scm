@@ -14,4 +14,3 @@
 (type_identifier) @reference.type
 (field_access field: (identifier) @reference.attribute)
 (import_declaration (scoped_identifier name: (identifier) @reference.import))
-(argument_list (identifier) @reference.name)

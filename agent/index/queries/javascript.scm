@@ -19,4 +19,3 @@
 (import_clause (identifier) @reference.import)
 (jsx_opening_element name: (identifier) @reference.type)
 (jsx_self_closing_element name: (identifier) @reference.type)
-(arguments (identifier) @reference.name)

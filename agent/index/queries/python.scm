@@ -17,8 +17,6 @@
 (generic_type (identifier) @reference.type)
 (class_definition superclasses: (argument_list (identifier) @reference.type))
 (class_definition superclasses: (argument_list (attribute attribute: (identifier) @reference.type)))
-(keyword_argument value: (identifier) @reference.name)
-(argument_list (identifier) @reference.name)
 (except_clause (identifier) @reference.type)
 (raise_statement (identifier) @reference.type)
 

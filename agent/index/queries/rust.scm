@@ -26,4 +26,3 @@
 (use_list (identifier) @reference.import)
 (use_list (scoped_identifier name: (identifier) @reference.import))
 (use_as_clause path: (scoped_identifier name: (identifier) @reference.import))
-(arguments (identifier) @reference.name)

@@ -24,6 +24,5 @@
 (extends_clause value: (identifier) @reference.type)
 (import_specifier name: (identifier) @reference.import)
 (import_clause (identifier) @reference.import)
-(arguments (identifier) @reference.name)
 (jsx_opening_element name: (identifier) @reference.type)
 (jsx_self_closing_element name: (identifier) @reference.type)

@@ -24,4 +24,3 @@
 (extends_clause value: (identifier) @reference.type)
 (import_specifier name: (identifier) @reference.import)
 (import_clause (identifier) @reference.import)
-(arguments (identifier) @reference.name)

@@ -1,0 +1,40 @@
+"""Small pieces of the run's plumbing: index seeding and the diff spans that drive test selection."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from agent.execute.parts import changed_spans, seed_index
+
+
+def test_seed_copies_a_consistent_index_and_skips_a_broken_one(tmp_path: Path) -> None:
+    repo, worktree = tmp_path / "repo", tmp_path / "wt"
+    (repo / ".dial").mkdir(parents=True)
+    worktree.mkdir()
+    assert seed_index(repo, worktree) is False  # nothing to seed from
+    con = sqlite3.connect(repo / ".dial" / "index.sqlite")
+    con.execute("pragma journal_mode=wal")
+    con.execute("create table files(path text)")
+    con.execute("insert into files values ('a.py')")
+    con.commit()  # left in the WAL, not yet checkpointed into the main file
+    assert seed_index(repo, worktree) is True
+    copy = sqlite3.connect(worktree / ".dial" / "index.sqlite")
+    assert copy.execute("select path from files").fetchall() == [("a.py",)]
+    con.close()
+    copy.close()
+    (repo / ".dial" / "index.sqlite").write_bytes(b"not a database at all" * 100)
+    for extra in ("-wal", "-shm"):
+        (repo / ".dial" / f"index.sqlite{extra}").unlink(missing_ok=True)
+    assert seed_index(repo, worktree) is False
+    assert not (worktree / ".dial" / "index.sqlite").exists()
+
+
+def test_changed_spans_follow_the_new_side_of_each_hunk() -> None:
+    diff = (
+        "diff --git a/shop/money.py b/shop/money.py\n--- a/shop/money.py\n+++ b/shop/money.py\n"
+        "@@ -3,7 +3,8 @@ def to_cents\n context\n"
+        "diff --git a/new.py b/new.py\n--- /dev/null\n+++ b/new.py\n@@ -0,0 +1 @@\n+x = 1\n"
+        "diff --git a/gone.py b/gone.py\n--- a/gone.py\n+++ /dev/null\n@@ -1,2 +0,0 @@\n-x\n-y\n"
+    )
+    assert changed_spans(diff) == [("shop/money.py", 3, 10), ("new.py", 1, 1)]

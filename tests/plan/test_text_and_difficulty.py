@@ -1,0 +1,44 @@
+"""Word splitting for BM25, code mentions in prose, and the difficulty formula's direction."""
+
+from __future__ import annotations
+
+from agent.models.capabilities import get_capabilities
+from agent.plan import difficulty as D
+from agent.plan.planner import worst_case
+from agent.plan.text import dotted_paths, mentioned_identifiers, split_identifier, tokenize
+
+
+def test_identifiers_split_on_snake_and_camel_case() -> None:
+    assert split_identifier("parse_HTTPDate2") == ["parse", "http", "date", "2"]
+    assert tokenize("URLValidator.clean") == ["url", "validator", "urlvalidator", "clean"]
+    assert "the" not in tokenize("the value of the thing")
+
+
+def test_mentions_and_module_paths_are_found_in_prose() -> None:
+    text = "Since #20003, core.validators.URLValidator accepts it; call `slugify` or unique_slug() instead"
+    found = mentioned_identifiers(text)
+    assert {"URLValidator", "slugify", "unique_slug"} <= found
+    assert "Since" not in found
+    assert "core/validators" in dotted_paths(text)
+
+
+def test_difficulty_rises_with_a_flat_ranking_and_a_long_issue() -> None:
+    base = {k: D.CENTRES[k] for k in D.TASK_FEATURES + D.EDIT_FEATURES}
+    sure = dict(base, entropy=0.2, margin=0.8, span=0.0)
+    unsure = dict(base, entropy=1.0, margin=0.0, span=1.6)
+    assert D.logistic(D.score(unsure)) > D.logistic(D.score(sure))
+    longer = dict(base, words=base["words"] + 2)
+    assert D.logistic(D.score(longer)) > D.logistic(D.score(base))
+
+
+def test_worst_case_is_bounded_by_the_caps() -> None:
+    caps = get_capabilities("anthropic:claude-sonnet-4-5")
+    uncapped, info = worst_case(caps, 32000, 8, 30, None, None)
+    calls = 8 * 30
+    per_call = ((caps.context_window - caps.max_output_tokens) * max(caps.price_input, caps.price_cache_write)
+                + 8192 * caps.price_output) / 1e6
+    assert abs(uncapped - (calls * per_call + 32000 * caps.price_output / 1e6)) < 1e-6
+    assert info["calls"] == calls
+    assert worst_case(caps, 32000, 8, 30, None, 5.0)[0] == 5.0
+    capped, _ = worst_case(caps, 32000, 8, 30, 100_000, None)
+    assert capped == 100_000 * caps.price_output / 1e6
