@@ -278,8 +278,9 @@ def main() -> None:
     results = {}
     for name in args.corpus or ["django"]:
         repo = ensure_corpus(name)
-        print(f"== {name}: {repo}", flush=True)
-        row: dict = {"floor": measure_floor(repo, args.repeats), "ctags": measure_ctags(repo, args.repeats)}
+        print(f"== {name}: {repo}  (load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)", flush=True)
+        row: dict = {"load_start": os.getloadavg()[0]}
+        row.update(floor=measure_floor(repo, args.repeats), ctags=measure_ctags(repo, args.repeats))
         print(f"floor {row['floor']:.2f}s  ctags {row['ctags']}", flush=True)
         row["dial"] = measure_dial(repo, name, args.repeats)
         print(json.dumps(row["dial"]), flush=True)
@@ -288,8 +289,9 @@ def main() -> None:
             row["dial_probes"] = dial_probes(repo)
             if row["aider"]:
                 row["aider_probes"] = {s: aider_hit(row["aider"]["maps"].get(s, ""), *PROBES[s]) for s in PROBES}
+        row["load_end"] = os.getloadavg()[0]
         results[name] = row
-    (WORK / "results.json").write_text(json.dumps(results, indent=1, default=str))
+    (WORK / f"results-{'-'.join(results)}.json").write_text(json.dumps(results, indent=1, default=str))
     print_table(results)
 
 
@@ -297,7 +299,8 @@ def print_table(results: dict) -> None:
     for name, row in results.items():
         d, a = row["dial"], row.get("aider")
         s = d["stats"]
-        print(f"\n### {name}: {s['files']} files, {s['symbols']} symbols, {s['references']} references, {s['edges']} edges\n")
+        print(f"\n### {name}: {s['files']} files, {s['symbols']} symbols, {s['references']} references, {s['edges']} edges"
+              f" (load average {row['load_start']:.1f} at start, {row['load_end']:.1f} at end, {os.cpu_count()} cores)\n")
         print("| measure | dial | tree-sitter floor | ctags -R | aider RepoMap | ratios |")
         print("|---|---|---|---|---|---|")
         ctags = f"{row['ctags']:.2f} s" if row["ctags"] else "n/a"

@@ -272,13 +272,27 @@ def tune_localisation(results: list[dict[str, Any]]) -> dict[str, float]:
 
     current = value(best)
     for _ in range(2):
-        for key in ("lexical", "file", "text", "mention", "path", "pagerank", "recency"):
+        for key in ("lexical", "file", "text", "body", "mention", "path", "pagerank", "recency"):
             for factor in (0.0, 0.5, 0.75, 1.5, 2.0):
                 trial = dict(best, **{key: round(best[key] * factor, 3) if best[key] else factor})
                 got = value(trial)
                 if got > current:
                     best, current = trial, got
     return best
+
+
+def summary(results: list[dict[str, Any]], which: str) -> dict[str, Any]:
+    rows = [r for r in results if r["half"] == which or which == "all"]
+    rows_g = [r for r in rows if r["gold"]]
+    out: dict[str, Any] = {"issues": len(rows)}
+    for name in ("dial", "bm25"):
+        for k in (1, 5, 10):
+            out[f"{name}_r@{k}"] = round(100 * sum(recall(r[name], r["gold"], k) for r in rows_g) / len(rows_g), 1)
+    lab = [r for r in rows if r["label"] is not None]
+    out["labelled"] = len(lab)
+    out["spearman_dial"] = round(spearman([r["difficulty"] for r in lab], [r["label"] for r in lab]), 3)
+    out["spearman_length"] = round(spearman([r["length"] for r in lab], [r["label"] for r in lab]), 3)
+    return out
 
 
 def main() -> None:

@@ -75,10 +75,12 @@ def index_cmd(repo: str, as_json: bool) -> None:
 @click.option("--query", "query", default=None, help="Task text: identifiers, paths, a traceback.")
 @click.option("--query-file", "query_file", default=None, help="Read the task text from this file.")
 @click.option("--tokens", "tokens", default=1024, show_default=True, type=int, help="Token budget of the map.")
+@click.option("--diff", "use_diff", is_flag=True, help="Also seed with the files changed against HEAD (git diff).")
 @JSON_OPTION
-def map_cmd(repo: str, query: str | None, query_file: str | None, tokens: int, as_json: bool) -> None:
+def map_cmd(repo: str, query: str | None, query_file: str | None, tokens: int, use_diff: bool, as_json: bool) -> None:
     """Show the repo map: the symbols most relevant to a query, within a token budget."""
     from agent.index import Seeds
+    from agent.index.seeds import changed_files
 
     if query is not None and query_file is not None:
         raise DialError("--query and --query-file were both given", "pass only one of them")
@@ -93,7 +95,8 @@ def map_cmd(repo: str, query: str | None, query_file: str | None, tokens: int, a
     idx = _open(repo)
     try:
         idx.update()
-        repo_map = idx.repo_map(tokens=tokens, seeds=Seeds.from_task(text, failures=text))
+        diff = changed_files(idx.repo) if use_diff else []
+        repo_map = idx.repo_map(tokens=tokens, seeds=Seeds.from_task(text, failures=text, diff_paths=diff))
     finally:
         idx.close()
     if as_json:

@@ -50,7 +50,7 @@ def run_cmd(task: str | None, task_file: Path | None, resume: str | None, **flag
     repo = Path(flags["repo"])
     failures = ""
     if resume:
-        recorded = load_task(repo.resolve() / ".dial" / "runs" / resume)["task"]
+        recorded = load_task(_run_dir(repo, resume))["task"]
         text, failures = recorded["text"], recorded.get("failures", "")
     else:
         text = _task_text(task, task_file)
@@ -74,7 +74,7 @@ def replay_cmd(run_id: str, repo: Path, as_json: bool) -> None:
     """Re-run recorded run RUN_ID offline: the model's answers come from its trajectory."""
     from agent.execute.session import RunOptions, load_task
 
-    run_dir = repo.resolve() / ".dial" / "runs" / run_id
+    run_dir = _run_dir(repo, run_id)
     recorded = load_task(run_dir)
     trajectory = run_dir / "trajectory.jsonl"
     _say(f"dial: replaying run {run_id} offline from {trajectory} (no model is called)", as_json)
@@ -117,6 +117,13 @@ def _task_text(task: str | None, task_file: Path | None) -> str:
     if not text.strip():
         raise DialError("the task is empty", "describe what to change (an issue text, a failing test)")
     return text.strip()
+
+
+def _run_dir(repo: Path, run_id: str) -> Path:
+    """A recorded run's directory; the id is checked so it cannot point outside .dial/runs/."""
+    from agent.worktree.workspace import check_run_id
+
+    return repo.resolve() / ".dial" / "runs" / check_run_id(run_id)
 
 
 def _options(flags: dict[str, Any]) -> dict[str, Any]:

@@ -218,7 +218,8 @@ class Runner:
                 if not thinking:
                     self._say(self.p.prompts.render("note", reason="thinking_spent", limit=0))
             request = ModelRequest(system=self.system, messages=self.messages, tools=tools,
-                                   thinking_budget=thinking, max_tokens=self.p.output_tokens_per_call)
+                                   thinking_budget=thinking, max_tokens=self.p.output_tokens_per_call,
+                                   on_text=self._streamed)
             limit = self.p.caps.context_window - self.ledger.wire_max_tokens(request)
             if trim_to_fit(self.system, tools, self.messages, limit):
                 self._note("trimmed old tool output to stay inside the context window")
@@ -233,8 +234,11 @@ class Runner:
             self.allocator.record_spent(edit_id, billed.thinking_tokens)
             self.report.edit(edit_id).spent = self.ledger.per_edit[edit_id]
             self._spent()
-            self.messages.append(response.message())
-            uses = response.message().tool_uses()
+            message = response.message()
+            if not message.content:  # an empty assistant message would make every later request invalid
+                message.content.append(TextBlock("(no answer)"))
+            self.messages.append(message)
+            uses = message.tool_uses()
             if not uses:
                 self._open_turn_thinking = None
                 return call
@@ -265,6 +269,11 @@ class Runner:
             self.messages[-1].content.append(TextBlock(text))
         else:
             self.messages.append(Message.user(text))
+
+    def _streamed(self, delta: str) -> None:
+        """The model's answer as it streams in, for the live view's last line."""
+        self.state.said = (self.state.said + delta).replace("\n", " ")[-200:]
+        self.p.view.refresh(self.state)
 
     def _spent(self) -> None:
         s = self.state

@@ -2,7 +2,7 @@
 
 The loop (loop.py) stays readable because the details live here: how tests are selected and run, how a
 tool call is executed and logged, how an edit is committed and the index refreshed, what the run dir holds.
-Tests build RunParts with a loopback or fake model through `session.build_parts(model_factory=...)`.
+Tests hand a loopback or scripted model in through `session.execute(options, model_factory=...)`.
 """
 
 from __future__ import annotations

@@ -8,6 +8,7 @@ without patching anything.
 from __future__ import annotations
 
 import json
+import os
 import shlex
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -100,8 +101,9 @@ def _run(parts: RunParts, task: Any, limits: RunLimits, options: RunOptions, rep
 
 def _build(options: RunOptions, repo: Path, config: DialConfig, view: View,
            model_factory: ModelFactory | None) -> tuple[RunParts, Any, RunLimits]:
-    from agent.models import get_capabilities
+    from agent.models import Recorder, get_capabilities, make_model
     from agent.worktree import Workspace
+    from sandbox import get_sandbox
 
     name = options.model or config.model.default
     if not name.startswith("replay:") or options.capabilities_of:
@@ -113,39 +115,48 @@ def _build(options: RunOptions, repo: Path, config: DialConfig, view: View,
         max_iterations=options.max_iterations or config.loop.max_iterations,
     )
     _check_limits(limits)
-    command = _test_command(options.test_cmd or config.tests.command, repo)  # before any worktree is made
+    # Everything that can fail on bad input fails before a worktree is made: test command, model, sandbox.
+    command = _test_command(options.test_cmd or config.tests.command, repo)
+    recorder = Recorder(Path(os.devnull))  # pointed at the run dir once it exists; nothing is recorded before
+    model = (model_factory or make_model)(name, config, recorder=recorder)
+    get_sandbox(options.sandbox or config.sandbox.backend)
     ws = Workspace.open(repo, options.resume) if options.resume else Workspace.create(repo)
+    recorder.path = Path(ws.run_dir) / "trajectory.jsonl"
     try:
-        return _assemble(options, repo, config, view, model_factory, ws, name, limits, command)
+        return _assemble(options, repo, config, view, model, ws, name, limits, command)
     except BaseException:
         ws.finish("error")  # setup failed: let `dial clean` prune the worktree
         raise
 
 
-def _assemble(options: RunOptions, repo: Path, config: DialConfig, view: View, model_factory: ModelFactory | None,
+def _assemble(options: RunOptions, repo: Path, config: DialConfig, view: View, model: Any,
               ws: Any, name: str, limits: RunLimits, command: Any) -> tuple[RunParts, Any, RunLimits]:
     from agent.index import RepoIndex
-    from agent.models import Recorder, make_model
     from agent.plan import TaskInput
     from sandbox import get_sandbox
     from sandbox.base import Limits
     from tools.toolbox import Toolbox
 
     root = Path(ws.path)
-    recorder = Recorder(Path(ws.run_dir) / "trajectory.jsonl")
-    model = (model_factory or make_model)(name, config, recorder=recorder)
     caps = _capabilities(model, options.capabilities_of or name, config)
-    seed_index(repo, root)
+    seed_index(Path(getattr(getattr(ws, "info", None), "root", repo)), root)
     index = RepoIndex.open(root, config.index)
     index.update(progress=False)  # the run's own view shows progress
     for message in getattr(index, "messages", []):
         view.note(RunState(), f"index: {message}")
     box = get_sandbox(options.sandbox or config.sandbox.backend, writable=[root], env_allow=config.sandbox.env_allow)
+    limits_of_tests = Limits(timeout_s=config.sandbox.timeout_s, memory_mb=config.sandbox.memory_mb)
+    if config.tests.setup_command:
+        _setup(box, root, config.tests.setup_command, limits_of_tests, view)
+        left = ws.changed_files()
+        if left:
+            view.note(RunState(phase="setup"), f"warning: the setup command left {len(left)} file(s) git does not "
+                      f"ignore ({', '.join(left[:3])}); they will be part of dial's commits: add them to .gitignore")
     toolbox = Toolbox(root, index=index, sandbox=box, test_command=list(command.argv),
                       secret_globs=config.tools.secret_globs, native_editor=bool(caps.native_text_editor))
     parts = RunParts(config=config, repo=repo, workspace=ws, index=index, model=model, caps=caps, toolbox=toolbox,
                      sandbox=box, test_command=command, view=view, prompts=Prompts(),
-                     test_limits=Limits(timeout_s=config.sandbox.timeout_s, memory_mb=config.sandbox.memory_mb))
+                     test_limits=limits_of_tests)
     task = TaskInput(options.task, failures=options.failures, failing_tests=list(options.failing_tests))
     if options.fix:
         task = _fix_task(parts)
@@ -158,6 +169,17 @@ def _assemble(options: RunOptions, repo: Path, config: DialConfig, view: View, m
             "max_iterations": limits.max_iterations, "test_cmd": shlex.join(command.argv) if command else None,
             "base_commit": getattr(ws, "base_commit", None)})
     return parts, task, limits
+
+
+def _setup(box: Any, root: Path, command: str, limits: Any, view: View) -> None:
+    """`[tests] setup_command`: installs what the tests need, in the sandbox with the network on (tests run
+    with it off)."""
+    view.note(RunState(phase="setup"), f"setup: {command}")
+    result = box.run(shlex.split(command), cwd=root, limits=limits, network=True)
+    if not result.ok:
+        tail = result.output.strip().splitlines()[-5:]
+        raise DialError(f"the setup command `{command}` failed (exit {result.exit_code}): {' | '.join(tail)}",
+                        "fix [tests] setup_command in .dial.toml, or remove it")
 
 
 def _capabilities(model: Any, name: str, config: DialConfig) -> Any:

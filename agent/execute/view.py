@@ -29,6 +29,7 @@ class RunState:
     max_cost_usd: float | None = None
     tests: str = "not run"
     iteration: int = 0
+    said: str = ""  # the tail of the model's streamed answer
 
 
 class View(Protocol):
@@ -104,6 +105,8 @@ class LiveView:
         cost = f"${state.cost_usd:.4f}" + (f" / ${state.max_cost_usd:.2f}" if state.max_cost_usd else "")
         table.add_row("cost", cost)
         table.add_row("tests", state.tests)
+        if state.said:
+            table.add_row("model", Text(state.said[-70:], style="italic"))
         self.live.update(Group(table, Text("\n".join(self.notes[-8:]), style="dim")))
 
     def close(self) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import stat
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -67,6 +68,7 @@ def discover(root: Path, exclude: list[str], max_bytes: int) -> Discovery:
     names = _git_files(root)
     if names is None:
         names = _walk_files(root)
+    root_str = str(root)
     for rel in names:
         language = language_for(rel)
         if language is None:
@@ -79,10 +81,10 @@ def discover(root: Path, exclude: list[str], max_bytes: int) -> Discovery:
             found.skip("excluded")
             continue
         try:
-            st = os.stat(os.path.join(root, rel))
+            st = os.stat(f"{root_str}/{rel}")
         except OSError:
             continue  # deleted but still in the git index
-        if not os.path.isfile(os.path.join(root, rel)):
+        if not stat.S_ISREG(st.st_mode):
             continue
         if st.st_size > max_bytes:
             found.skip("huge")

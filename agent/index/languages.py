@@ -43,8 +43,11 @@ def language_table() -> dict[str, str]:
 
 
 def language_for(path: str) -> str | None:
-    suffix = PurePosixPath(path).suffix.lower()
-    return language_table().get(suffix)
+    """Language of a repo-relative path by extension (string ops only: this runs for every file, every update)."""
+    dot = path.rfind(".")
+    if dot <= path.rfind("/") + 1 or dot == len(path) - 1:
+        return None
+    return language_table().get(path[dot:].lower())
 
 
 def query_source(language: str) -> str:

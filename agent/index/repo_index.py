@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from agent.errors import DialError
 from agent.index import store
-from agent.index.files import Candidate, discover
+from agent.index.files import VENDORED, Candidate, discover
 from agent.index.languages import is_test_path, language_for
 from agent.index.types import IndexStats, Reference, RepoMap, Symbol, estimate_tokens
 from agent.index.updater import Updater, _run_jobs
@@ -74,8 +74,9 @@ class RepoIndex:
         except sqlite3.DatabaseError as exc:
             con, problem = None, f"it is not a readable SQLite database ({exc})"
         if problem is None and con is not None:
-            with store.writer_lock(repo):
-                store.init_schema(con)
+            if not store.has_schema(con):  # brand new: create it (an existing one is never locked by readers)
+                with store.writer_lock(repo):
+                    store.init_schema(con)
             return con
         if con is not None:
             con.close()
@@ -109,7 +110,7 @@ class RepoIndex:
             reparsed = 0
             if todo or deleted:
                 reparsed = self._apply(todo, deleted, {p: v[2] for p, v in known.items()}, progress)
-        stats = self._stats(found.skipped, reparsed, changed=bool(todo or deleted))
+            stats = self._stats(found.skipped, reparsed, changed=bool(todo or deleted))
         stats.seconds = time.perf_counter() - started
         if stats.files == 0 and not found.candidates:
             raise DialError(
@@ -123,15 +124,18 @@ class RepoIndex:
         cands: list[Candidate] = []
         deleted: list[str] = []
         for rel in paths:
-            rel = rel.replace(os.sep, "/").lstrip("./") if not rel.startswith("../") else rel
-            full = self.repo / rel
+            full = (self.repo / rel).resolve()
+            try:
+                rel = full.relative_to(self.repo).as_posix()
+            except ValueError:
+                continue  # outside the repository: not ours to index
             language = language_for(rel)
             if language is None:
                 continue
-            if not full.is_file():
-                deleted.append(rel)
+            st = full.stat() if full.is_file() else None
+            if st is None or st.st_size > self.max_file_bytes or any(p in VENDORED for p in rel.split("/")[:-1]):
+                deleted.append(rel)  # gone, or no longer something we index
                 continue
-            st = full.stat()
             cands.append(Candidate(rel, language, st.st_mtime_ns, st.st_size))
         if not cands and not deleted:
             return
@@ -301,15 +305,13 @@ class RepoIndex:
     def tests_for_symbols(self, symbol_ids: Iterable[int]) -> list[str]:
         """Test files whose code uses any of these symbols (test -> code edges)."""
         ids = list(symbol_ids)
-        if not ids:
-            return []
-        marks = ",".join("?" * len(ids))
-        rows = self.con.execute(
-            f"SELECT DISTINCT f.path FROM edges e JOIN files f ON f.id = e.file_id "
-            f"WHERE e.dst IN ({marks}) AND f.is_test = 1 ORDER BY f.path",
-            ids,
-        )
-        return [r[0] for r in rows]
+        found: set[str] = set()
+        for i in range(0, len(ids), 500):
+            chunk = ids[i:i + 500]
+            found.update(r[0] for r in self.con.execute(
+                f"SELECT DISTINCT f.path FROM edges e JOIN files f ON f.id = e.file_id "
+                f"WHERE e.dst IN ({','.join('?' * len(chunk))}) AND f.is_test = 1", chunk))
+        return sorted(found)
 
     def is_test_file(self, path: str) -> bool:
         return is_test_path(path)

@@ -80,7 +80,4 @@ def build_map(idx: "RepoIndex", seeds: Seeds, tokens: int, count_tokens: Callabl
             lo, best = mid, (text, files, used)
         else:
             hi = mid - 1
-    if lo and best[0] == "":
-        text, files = _render(ranked[:lo], parent, depth)
-        best = (text, files, count_tokens(text))
     return RepoMap(best[0], best[2], best[1])

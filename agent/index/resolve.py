@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-MAX_AMBIGUOUS = 12
+MAX_AMBIGUOUS = 5
 
 # (src symbol, dst symbol, weight)
 Edge = tuple[int, int, float]
@@ -20,11 +20,11 @@ Edge = tuple[int, int, float]
 class Resolver:
     """Name and qualified-name lookups over every definition in the repo."""
 
-    def __init__(self, rows: Iterable[tuple[int, str, str, str, int]]) -> None:
+    def __init__(self, rows: Iterable[tuple[int, str, str, str, int]], roots: set[str] | None = None) -> None:
         self.by_name: dict[str, list[int]] = {}
         self.by_name_file: dict[tuple[str, int], list[int]] = {}
         self.by_qual: dict[str, list[int]] = {}
-        self.roots: set[str] = set()
+        self.roots: set[str] = set(roots or ())
         for sid, name, qual, kind, file_id in rows:
             self.by_qual.setdefault(qual, []).append(sid)
             if kind == "module":

@@ -7,8 +7,10 @@ by `(`) weigh more than plain words; plain words still count because a task may 
 from __future__ import annotations
 
 import re
+import subprocess
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 _SOURCE_EXT = r"(?:py|pyi|js|jsx|mjs|cjs|ts|tsx|go|rs|java|c|h|cc|cpp|cxx|hpp|hh|rb|cs|php|kt|scala|swift|lua)"
 _PATH = re.compile(r"(?<![\w/.-])((?:[\w.-]+/)*[\w.-]+\." + _SOURCE_EXT + r")\b")
@@ -84,3 +86,13 @@ def _frames(text: str) -> list[tuple[str, int, str]]:
             seen.add((path, line))
             unique.append((path, line, func))
     return unique
+
+
+def changed_files(repo: Path) -> list[str]:
+    """Files changed in the working tree and index against HEAD (`git diff --name-only HEAD`); [] outside git."""
+    try:
+        proc = subprocess.run(["git", "-C", str(repo), "diff", "--name-only", "HEAD"],
+                              capture_output=True, text=True, timeout=60, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return []
+    return [line for line in proc.stdout.splitlines() if line] if proc.returncode == 0 else []

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-SCHEMA_VERSION = "5"
+SCHEMA_VERSION = "7"  # bump when the schema or what extraction produces changes
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);
@@ -57,6 +57,7 @@ def connect(path: Path) -> sqlite3.Connection:
     con.execute("PRAGMA synchronous=NORMAL")
     con.execute("PRAGMA temp_store=MEMORY")
     con.execute("PRAGMA cache_size=-32000")
+    con.execute(f"PRAGMA threads={min(4, os.cpu_count() or 1)}")  # parallel sorting when building indexes
     return con
 
 
@@ -76,6 +77,10 @@ def schema_problem(con: sqlite3.Connection) -> str | None:
     if row[0] != SCHEMA_VERSION:
         return f"it has schema version {row[0]}, this dial uses {SCHEMA_VERSION}"
     return None
+
+
+def has_schema(con: sqlite3.Connection) -> bool:
+    return con.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='meta'").fetchone() is not None
 
 
 def remove_db(path: Path) -> None:

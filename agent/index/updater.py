@@ -13,14 +13,13 @@ import sqlite3
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
 from agent.index.extract import DefRow, RefRow, parse_job
 from agent.index.files import Candidate
 from agent.index.resolve import Resolver, edges_for_uses
-from agent.index.languages import is_test_path
+from agent.index.languages import is_test_path, module_name
 
 POOL_THRESHOLD = 48
 
@@ -37,10 +36,11 @@ def _run_jobs(jobs: list[tuple[str, str, str, str | None]], progress: Callable[[
     # biggest first so one large file does not finish alone at the end
     jobs = sorted(jobs, key=lambda j: -_size(j))
     import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor  # imported here: the warm path never needs it
 
     ctx = multiprocessing.get_context("fork" if sys.platform != "win32" else "spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-        for result in pool.map(parse_job, jobs, chunksize=max(1, min(32, len(jobs) // (workers * 8)))):
+        for result in pool.map(parse_job, jobs, chunksize=max(1, min(16, len(jobs) // (workers * 16)))):
             yield result
             if progress:
                 progress(1)
@@ -65,10 +65,10 @@ class Updater:
         self.removed_ids: list[int] = []
         self.uses: dict[int, list[tuple[int, str, str, int]]] = {}
         self.reparsed = 0
-        self.cold = con.execute("SELECT COUNT(*) FROM symbols").fetchone()[0] == 0
+        self.cold = con.execute("SELECT EXISTS(SELECT 1 FROM files) OR EXISTS(SELECT 1 FROM symbols)").fetchone()[0] == 0
 
     def file_id(self, cand: Candidate, digest: str, skip: str | None, errors: int) -> int:
-        row = self.con.execute("SELECT id FROM files WHERE path=?", (cand.path,)).fetchone()
+        row = None if self.cold else self.con.execute("SELECT id FROM files WHERE path=?", (cand.path,)).fetchone()
         values = (cand.language, cand.mtime_ns, cand.size, digest, int(is_test_path(cand.path)), skip, errors)
         if row:
             self.con.execute(
@@ -176,7 +176,35 @@ class Updater:
                 ]
         if not self.uses:
             return
-        resolver = Resolver(con.execute("SELECT id, name, qualname, kind, file_id FROM symbols"))
+        resolver = Resolver(self._candidates(), self._roots())
         for fid, uses in self.uses.items():
             edges = edges_for_uses(resolver, fid, uses)
             con.executemany("INSERT INTO edges VALUES(?,?,?,?)", ((s, d, w, fid) for s, d, w in edges))
+
+    def _candidates(self) -> Iterable[tuple[int, str, str, str, int]]:
+        """Definitions the pending uses could resolve to: all of them on a cold build, else only those named."""
+        cols = "s.id, s.name, s.qualname, s.kind, s.file_id"
+        if self.cold:
+            return self.con.execute(f"SELECT {cols} FROM symbols s")
+        con = self.con
+        names = {t for uses in self.uses.values() for _, t, _, _ in uses}
+        quals = {h for uses in self.uses.values() for _, _, h, _ in uses if h}
+        con.execute("CREATE TEMP TABLE IF NOT EXISTS want_name(name TEXT PRIMARY KEY)")
+        con.execute("CREATE TEMP TABLE IF NOT EXISTS want_qual(q TEXT PRIMARY KEY)")
+        con.execute("DELETE FROM want_name")
+        con.execute("DELETE FROM want_qual")
+        con.executemany("INSERT OR IGNORE INTO want_name VALUES(?)", ((n,) for n in names))
+        con.executemany("INSERT OR IGNORE INTO want_qual VALUES(?)", ((q,) for q in quals))
+        return con.execute(
+            f"SELECT {cols} FROM want_name w JOIN symbols s ON s.name = w.name COLLATE NOCASE AND s.name = w.name "
+            f"UNION SELECT {cols} FROM want_qual w JOIN symbols s ON s.qualname = w.q"
+        )
+
+    def _roots(self) -> set[str] | None:
+        """Top-level package names of the repo, from file paths (cheaper than scanning symbols)."""
+        if self.cold:
+            return None
+        return {
+            module_name(path, lang).split(".", 1)[0]
+            for path, lang in self.con.execute("SELECT path, language FROM files WHERE skip IS NULL")
+        }

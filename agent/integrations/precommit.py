@@ -13,16 +13,32 @@ import shutil
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Protocol, Sequence
 
 from agent.config import load_config
 from agent.errors import DialError
 from agent.integrations.diffs import changed_new_lines, parse_diff
 from agent.integrations.git_ops import Git
 
+if TYPE_CHECKING:
+    from sandbox.base import CommandResult, Limits, Sandbox
+    from tools.testing import TestCommand
+
 Echo = Callable[[str], None]
 MAX_GRAPH_DEPTH = 3  # callers up to three deep, stopping at the first level (after the callers) with tests
 MAX_GRAPH_NODES = 5000
+
+
+class IndexLike(Protocol):
+    """What test selection needs of `agent.index.RepoIndex` (a structural type, so tests may pass any index)."""
+
+    def is_test_file(self, path: str) -> bool: ...
+    def symbol_at(self, path: str, line: int) -> Any: ...
+    def symbols_in_file(self, path: str) -> list[Any]: ...
+    def parents(self, ids: Iterable[int]) -> dict[int, int | None]: ...
+    def symbols_by_ids(self, ids: Iterable[int]) -> dict[int, Any]: ...
+    def callers(self, symbol_id: int) -> list[tuple[Any, float]]: ...
+    def tests_for_symbols(self, symbol_ids: Iterable[int]) -> list[str]: ...
 
 
 @dataclass
@@ -51,41 +67,41 @@ def staged_changes(repo: Path, filenames: list[str]) -> dict[str, set[int]]:
     return {path: lines for path, lines in changed_new_lines(parse_diff(diff)).items() if lines}
 
 
-def select_tests(index: object, changes: dict[str, set[int]], filenames: list[str]) -> Selection:
+def select_tests(index: IndexLike, changes: dict[str, set[int]], filenames: list[str]) -> Selection:
     """Changed symbols -> every symbol that reaches them through the graph -> their test files."""
     sel = Selection(files=sorted(set(changes) | set(filenames)))
     seeds: dict[int, str] = {}
     direct_tests: set[str] = set()
     for path in sel.files:
-        if index.is_test_file(path):  # type: ignore[attr-defined]
+        if index.is_test_file(path):
             direct_tests.add(path)
             continue
         lines = changes.get(path)
         if lines:
-            found = [index.symbol_at(path, line) for line in sorted(lines)]  # type: ignore[attr-defined]
+            found = [index.symbol_at(path, line) for line in sorted(lines)]
         else:  # passed without a staged change (`pre-commit run --all-files`): the whole file
-            found = index.symbols_in_file(path)  # type: ignore[attr-defined]
+            found = index.symbols_in_file(path)
         for sym in found:
             if sym is not None:
                 seeds[sym.id] = getattr(sym, "qualname", None) or sym.name
     # a changed method also changes its class, which is what tests usually reference
-    parents = index.parents(list(seeds))  # type: ignore[attr-defined]
-    classes = index.symbols_by_ids(p for p in parents.values() if p is not None)  # type: ignore[attr-defined]
+    parents = index.parents(list(seeds))
+    classes = index.symbols_by_ids(p for p in parents.values() if p is not None)
     reached = set(seeds) | {i for i, sym in classes.items() if sym.kind == "class"}
     frontier = list(reached)
-    tests = direct_tests | set(index.tests_for_symbols(reached))  # type: ignore[attr-defined]
+    tests = direct_tests | set(index.tests_for_symbols(reached))
     for depth in range(MAX_GRAPH_DEPTH):
         if tests and depth >= 1:  # the nearest tests are enough; deeper levels fan out to most of a suite
             break
         following: list[int] = []
         for symbol_id in frontier:
-            for caller, _weight in index.callers(symbol_id):  # type: ignore[attr-defined]
+            for caller, _weight in index.callers(symbol_id):
                 if caller.id not in reached and len(reached) < MAX_GRAPH_NODES:
                     reached.add(caller.id)
                     following.append(caller.id)
-                    if index.is_test_file(caller.path):  # type: ignore[attr-defined]
+                    if index.is_test_file(caller.path):
                         tests.add(caller.path)
-        tests |= set(index.tests_for_symbols(following))  # type: ignore[attr-defined]
+        tests |= set(index.tests_for_symbols(following))
         frontier = following
     sel.symbols = sorted(set(seeds.values()))
     sel.tests = sorted(tests)
@@ -138,7 +154,7 @@ def repo_python(repo: Path, env: Mapping[str, str]) -> tuple[str, str]:
     return found, f"the first Python on PATH outside the hook environment ({found})"
 
 
-def test_command(repo: Path, env: Mapping[str, str]) -> tuple[object, str]:
+def test_command(repo: Path, env: Mapping[str, str]) -> tuple[TestCommand, str]:
     """The TestCommand to run and a sentence saying which environment it uses."""
     from tools.testing import TestCommand, detect_test_command
 
@@ -160,26 +176,30 @@ def test_command(repo: Path, env: Mapping[str, str]) -> tuple[object, str]:
 class _ExtraEnv:
     """A sandbox that adds fixed variables (the cleaned PATH) to every command."""
 
-    def __init__(self, inner: object, extra: dict[str, str]) -> None:
+    def __init__(self, inner: Sandbox, extra: dict[str, str]) -> None:
         self._inner = inner
-        self.name = getattr(inner, "name", "sandbox")
+        self.name = inner.name
         self._extra = extra
 
-    def run(self, argv, *, cwd, limits=None, network=False, env=None):  # type: ignore[no-untyped-def]
-        return self._inner.run(argv, cwd=cwd, limits=limits, network=network,  # type: ignore[attr-defined]
-                               env={**self._extra, **(env or {})})
+    def run(self, argv: Sequence[str], *, cwd: Path, limits: Limits | None = None, network: bool = False,
+            env: Mapping[str, str] | None = None) -> CommandResult:
+        return self._inner.run(argv, cwd=cwd, limits=limits, network=network, env={**self._extra, **(env or {})})
 
 
-def check(repo: Path, filenames: list[str], env: Mapping[str, str], *, sandbox: object | None = None,
+def check(repo: Path, filenames: list[str], env: Mapping[str, str], *, sandbox: Sandbox | None = None,
           echo: Echo = print) -> CheckResult:
     """Select and run the tests reaching the staged change (no model, no network)."""
     from agent.index import RepoIndex
     from tools.testing import run_tests
 
     changes = staged_changes(repo, filenames)
+    if not changes and not filenames:
+        echo("dial-check: nothing staged; nothing to run")
+        return CheckResult(True, Selection())
     with RepoIndex.open(repo) as index:
         index.update(progress=False)
         selection = select_tests(index, changes, filenames)
+    selection.tests = [t for t in selection.tests if (repo / t).is_file()]  # a staged deletion is not a test to run
     if not selection.tests:
         echo(f"dial-check: no tests reach the staged change ({len(selection.symbols)} symbol(s) in "
              f"{len(selection.files)} file(s)); nothing to run")
@@ -190,7 +210,8 @@ def check(repo: Path, filenames: list[str], env: Mapping[str, str], *, sandbox: 
     if sandbox is None:
         from sandbox import get_sandbox
 
-        sandbox = get_sandbox(writable=[repo])
+        settings = load_config(repo).sandbox
+        sandbox = get_sandbox(settings.backend, writable=[repo], env_allow=settings.env_allow)
     extra = {"PATH": clean_path(env)}
     run = run_tests(_ExtraEnv(sandbox, extra), repo, command, select=selection.tests, reruns=0)
     failed = [(c.nodeid, (c.message or "").strip().splitlines()[0] if (c.message or "").strip() else c.outcome)

@@ -11,12 +11,15 @@ import os
 import shlex
 import time
 from pathlib import Path
-from typing import Mapping
+from typing import TYPE_CHECKING, Mapping
 
 from agent.config import load_config
 from agent.integrations.git_ops import Git, GitError
 from agent.integrations.precommit import Echo, check, clean_path, test_command
 from agent.integrations.runner import MODEL_KEYS, RunRequest, Runner, SubprocessRunner
+
+if TYPE_CHECKING:
+    from sandbox.base import Sandbox
 
 DEFAULT_BUDGET = 8000  # thinking tokens: a commit-time fix should be small and quick
 DEFAULT_MAX_COST = 0.50
@@ -41,7 +44,7 @@ def fix(
     budget: int = DEFAULT_BUDGET,
     max_cost: float = DEFAULT_MAX_COST,
     runner: Runner | None = None,
-    sandbox: object | None = None,
+    sandbox: Sandbox | None = None,
     echo: Echo = print,
 ) -> int:
     """0 when the tests pass; 1 otherwise (fixed or not: the user reviews and commits again)."""
@@ -53,8 +56,8 @@ def fix(
              "like dial-check; set a key to let it fix the failing tests")
         return 1
     command, _how = test_command(repo, env)
-    argv = list(command.argv)  # type: ignore[attr-defined]
-    if command.framework == "pytest":  # type: ignore[attr-defined]
+    argv = list(command.argv)
+    if command.framework == "pytest":
         argv += result.selection.tests  # fix what reaches the staged change, not the rest of the suite
     echo(f"dial-fix: asking dial to fix {len(result.failed)} failing test(s) (budget {budget:,} thinking tokens, "
          f"at most ${max_cost:.2f})")
@@ -84,6 +87,7 @@ def fix(
         except GitError as err:
             echo(f"dial-fix: could not apply the fix to the working tree: {err.output.strip()[-300:]}")
     echo(f"dial-fix: fix written to the working tree (not staged); the tests pass with it; {cost}")
-    echo(f"dial-fix: saved as {rel}. Review it, then `git add -p` and commit again. If the working tree was "
-         f"rolled back, re-apply it with: git apply {rel}")
+    echo(f"dial-fix: saved as {rel}. Review it, then `git add -p` and commit again. If pre-commit rolled it "
+         f"back (it clashed with unstaged changes), re-apply it with: git apply {rel}  (or onto the staged "
+         f"version: git apply --cached {rel})")
     return 1

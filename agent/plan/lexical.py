@@ -28,19 +28,42 @@ def symbol_document(sym: Any) -> list[str]:
 
 
 class _Bm25:
-    """rank-bm25 with an empty-corpus guard and query terms deduplicated (a repeated word is not new evidence)."""
+    """rank-bm25's Okapi BM25, scored through a sparse matrix; query terms deduplicated.
+
+    The library fits the statistics (idf, document lengths, k1, b); its get_scores loops in Python over every
+    document for every query word, seconds per task on a large repo. The same formula as one sparse
+    matrix-vector product gives identical scores in milliseconds.
+    """
 
     def __init__(self, docs: Sequence[list[str]]) -> None:
+        from scipy.sparse import csc_matrix
+
         self.size = len(docs)
-        # BM25Okapi divides by the corpus size; a corpus of empty documents is harmless, an empty corpus not.
         self._bm = BM25Okapi([d or ["_"] for d in docs]) if docs else None
+        self._col: dict[str, int] = {}
+        self._matrix: Any = None
+        if self._bm is None:
+            return
+        bm = self._bm
+        rows, cols, vals = [], [], []
+        lengths = np.asarray(bm.doc_len, dtype=float)
+        norm = bm.k1 * (1 - bm.b + bm.b * lengths / bm.avgdl)
+        for i, freqs in enumerate(bm.doc_freqs):
+            for term, tf in freqs.items():
+                col = self._col.setdefault(term, len(self._col))
+                rows.append(i)
+                cols.append(col)
+                vals.append(tf * (bm.k1 + 1) / (tf + norm[i]))
+        self._matrix = csc_matrix((vals, (rows, cols)), shape=(self.size, max(1, len(self._col))))
+        self._idf = np.zeros(max(1, len(self._col)))
+        for term, col in self._col.items():
+            self._idf[col] = bm.idf.get(term, 0.0)
 
     def scores(self, query: Iterable[str]) -> np.ndarray:
-        # Words the corpus never uses score 0 anyway; rank-bm25 would still loop over every document for them.
-        terms = [t for t in dict.fromkeys(query) if self._bm is not None and t in self._bm.idf]
-        if self._bm is None or not terms:
+        cols = sorted({self._col[t] for t in query if t in self._col})
+        if self._matrix is None or not cols:
             return np.zeros(self.size)
-        return np.asarray(self._bm.get_scores(terms), dtype=float)
+        return np.asarray(self._matrix[:, cols] @ self._idf[cols]).ravel()
 
 
 class SymbolBm25:
@@ -96,3 +119,30 @@ class FileTextBm25:
 
     def scores(self, query: list[str]) -> dict[str, float]:
         return {p: float(s) for p, s in zip(self.paths, self._bm.scores(query))}
+
+
+class BodyBm25:
+    """BM25 over each symbol's source text (first BODY_TOKENS words): what a function does, not only its name.
+
+    Catches a function the task never names but whose code uses the task's words (a helper the failing path
+    goes through, data tables built by a function the tests reach only indirectly)."""
+
+    BODY_TOKENS = 400
+
+    def __init__(self, root: Any, symbols: Sequence[Any]) -> None:
+        from pathlib import Path
+
+        lines: dict[str, list[str]] = {}
+        docs = []
+        for sym in symbols:
+            if sym.path not in lines:
+                try:
+                    lines[sym.path] = (Path(root) / sym.path).read_text(encoding="utf-8", errors="replace").splitlines()
+                except OSError:
+                    lines[sym.path] = []
+            body = "\n".join(lines[sym.path][max(0, sym.start_line - 1) : sym.end_line])
+            docs.append(tokenize(body, keep_whole=False)[: self.BODY_TOKENS])
+        self._bm = _Bm25(docs)
+
+    def scores(self, query: list[str]) -> np.ndarray:
+        return self._bm.scores(query)

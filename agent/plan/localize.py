@@ -7,6 +7,7 @@ Signals (`why` names the ones that fired):
 - lexical   BM25 of the task text (and exception messages) against the symbol's words, / max
 - file      BM25 against the names and docstrings the file defines, / max (a symbol inherits its file's)
 - text      BM25 against the file's whole text (comments, strings, code), / max
+- body      BM25 against the symbol's own source text, / max
 - mention   the symbol's name is written in the task as code (dotted, snake/camel case, backticks, a call)
 - path      the file's module path or file name is written in the task
 - trace     an in-repo traceback frame lies inside the symbol; 1 / (1 + depth), deepest non-test frame first
@@ -29,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
 
-from agent.plan.lexical import FileBm25, FileTextBm25, SymbolBm25
+from agent.plan.lexical import BodyBm25, FileBm25, FileTextBm25, SymbolBm25
 from agent.plan.text import dotted_names, dotted_paths, mentioned_identifiers, tokenize
 from agent.plan.trace import Frame, exception_text, parse_failing_tests, parse_frames, split_node_id
 from agent.plan.types import Site, TaskInput
@@ -38,6 +39,7 @@ WEIGHTS: dict[str, float] = {
     "lexical": 1.0,
     "file": 0.8,
     "text": 0.8,
+    "body": 0.8,
     "mention": 0.9,
     "path": 0.7,
     "trace": 2.5,
@@ -140,6 +142,7 @@ class IndexView:
         self._file_bm25: FileBm25 | None = None
         self._recency: dict[str, float] | None = None
         self._text_bm25: FileTextBm25 | None = None
+        self._body_bm25: BodyBm25 | None = None
         self._tests: dict[str, bool] = {}
 
     def recency(self, repo: Path | None) -> dict[str, float]:
@@ -163,6 +166,11 @@ class IndexView:
             self._text_bm25 = FileTextBm25(repo, self.by_file)
         return self._text_bm25
 
+    def body_bm25(self, repo: Path | None) -> BodyBm25 | None:
+        if self._body_bm25 is None and repo is not None:
+            self._body_bm25 = BodyBm25(repo, self.candidates)
+        return self._body_bm25
+
     @property
     def file_bm25(self) -> FileBm25:
         if self._file_bm25 is None:
@@ -179,7 +187,8 @@ def localise(index: Any, task: TaskInput, repo: Path | None = None, limit: int =
     candidates, by_file, files = view.candidates, view.by_file, view.files
     root = str(repo.resolve()) if repo is not None else None
 
-    frames = parse_frames(task.failures, files, root) if task.failures else []
+    # Issues often paste a traceback into the text itself; the failure output's frames come first.
+    frames = parse_frames(task.failures + "\n" + task.text, files, root)
     failing = list(dict.fromkeys(list(task.failing_tests) + parse_failing_tests(task.failures)))
     query_text = task.text + "\n" + exception_text(task.failures)
     query = tokenize(query_text)
@@ -189,6 +198,9 @@ def localise(index: Any, task: TaskInput, repo: Path | None = None, limit: int =
     sig["lexical"] = _scaled({s.id: float(v) for s, v in zip(candidates, lex)})
     file_scores = _scaled(view.file_bm25.scores(query))
     sig["file"] = {s.id: file_scores.get(s.path, 0.0) for s in candidates if file_scores.get(s.path)}
+    body_bm25 = view.body_bm25(repo)
+    if body_bm25 is not None:
+        sig["body"] = _scaled({s.id: float(v) for s, v in zip(candidates, body_bm25.scores(query))})
     text_bm25 = view.file_text_bm25(repo)
     text_scores = _scaled(text_bm25.scores(query)) if text_bm25 is not None else {}
     sig["text"] = {s.id: text_scores[s.path] for s in candidates if text_scores.get(s.path)}

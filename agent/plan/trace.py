@@ -39,11 +39,10 @@ def _normalise(raw: str, files: set[str], repo_root: str | None) -> str | None:
     path = path.lstrip("./") if path.startswith("./") else path
     if path in files:
         return path
-    if "site-packages/" in path or "/lib/python" in path:
-        return None
     parts = PurePosixPath(path).parts
-    # A checkout elsewhere (CI path, a tmp dir): the longest suffix that is a repo file.
-    for i in range(1, len(parts)):
+    # A checkout elsewhere (CI path, a tmp dir) or an installed copy (site-packages/django/...): the longest
+    # suffix of at least two parts that is a repo file. The standard library's paths match nothing.
+    for i in range(1, len(parts) - 1):
         candidate = "/".join(parts[i:])
         if candidate in files:
             return candidate

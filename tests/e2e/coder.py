@@ -26,12 +26,12 @@ class ScriptedCoder:
     def __call__(self, body: dict[str, Any]) -> Reply:
         thinking = body.get("thinking") or {}
         budget = thinking.get("budget_tokens", 0) if thinking.get("type") == "enabled" else 0
-        last = body["messages"][-1]
-        content = last["content"] if isinstance(last["content"], list) else [{"type": "text", "text": last["content"]}]
-        text = "\n".join(b.get("text", "") for b in content if b.get("type") == "text")
-        results = [b for b in content if b.get("type") == "tool_result"]
-        kind = "result" if results and not text else "repair" if "The tests fail" in text else "edit"
-        self.seen.append({"kind": kind, "budget": budget, "text": text})
+        effort = body.get("reasoning_effort")  # the OpenAI wire format's knob
+        if effort and effort not in ("none", "minimal"):
+            budget = {"low": 1024, "medium": 4096, "high": 16384, "xhigh": 32768}.get(effort, 1024)
+        text, is_result = _last_message(body["messages"][-1])
+        kind = "result" if is_result else "repair" if "The tests fail" in text else "edit"
+        self.seen.append({"kind": kind, "budget": budget, "effort": effort, "text": text})
         thought = self._thought(budget)
         if kind == "result":
             return reply_text("Done: the change is in.", thinking=thought)
@@ -55,3 +55,14 @@ class ScriptedCoder:
         if not budget:
             return None
         return ("Let me reason about the failing case step by step. " * (budget // 52 + 1))[: budget]
+
+
+def _last_message(message: dict[str, Any]) -> tuple[str, bool]:
+    """The text of the last message and whether it only carries tool results (Anthropic or OpenAI shape)."""
+    if message.get("role") == "tool":
+        return "", True
+    content = message.get("content")
+    blocks = content if isinstance(content, list) else [{"type": "text", "text": content or ""}]
+    text = "\n".join(b.get("text", "") for b in blocks if b.get("type") == "text")
+    results = any(b.get("type") == "tool_result" for b in blocks)
+    return text, results and not text.strip()

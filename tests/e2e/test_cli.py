@@ -72,6 +72,9 @@ def test_bad_input_is_a_problem_and_a_fix(tmp_path: Path, capsys: pytest.Capture
                                          monkeypatch: pytest.MonkeyPatch) -> None:
     repo = make_repo(tmp_path)
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    assert main(["run", "x", "--repo", str(repo), "--model", MODEL]) == 2
+    assert "ANTHROPIC_API_KEY" in capsys.readouterr().err
+    assert not (repo / ".dial" / "worktrees").exists()  # bad input fails before any worktree is made
     monkeypatch.setenv("ANTHROPIC_API_KEY", "k")
     for args, problem in [
         (["run", "--repo", str(repo)], "no task given"),

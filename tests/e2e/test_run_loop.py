@@ -9,11 +9,13 @@ from pathlib import Path
 import pytest
 
 from agent.execute.session import RunOptions, execute
+from agent.models import make_model
 from agent.plan.budget import ESCALATION
 from tests.e2e.coder import ScriptedCoder
 from tests.e2e.helpers import MODEL, InterruptAfter, loopback_factory, model_calls, recorded_usage, thinking_budgets
 from tests.e2e.sample import FIXES, TASK, git, make_repo
 from tests.servers.anthropic_server import AnthropicServer
+from tests.servers.openai_server import OpenAIServer
 
 USER_EDIT = "\n# the user's own unsaved work\n"
 
@@ -164,3 +166,20 @@ def test_fix_takes_the_task_from_a_first_test_run_and_applies(shop: Path) -> Non
                                           "tests/test_cart.py::test_total_with_tax_is_whole_cents"}
     first_prompt = server.requests[0].body["messages"][0]["content"]
     assert "test_to_cents_rounds_half_up" in json.dumps(first_prompt)
+
+
+def test_the_loop_is_provider_neutral_openai_wire_format(shop: Path) -> None:
+    coder = ScriptedCoder(FIXES)
+    with OpenAIServer([coder] * 30) as server:
+        env = {"OPENAI_API_KEY": "loopback-no-key", "OPENAI_BASE_URL": server.base_url}
+        outcome = execute(RunOptions(task=TASK, repo=shop, model="openai:gpt-5", budget=32000),
+                          model_factory=lambda name, config, recorder=None: make_model(
+                              name, config, recorder=recorder, env=env))
+    assert server.errors == []
+    assert outcome.report.status == "passed", outcome.report.remaining
+    assert [s["kind"] for s in coder.seen] == ["edit", "result", "edit", "result", "repair", "result"]
+    efforts = [s["effort"] for s in coder.seen]
+    assert efforts[0] == efforts[1] and efforts[2] == efforts[3] and efforts[4] == efforts[5]  # fixed per turn
+    order = ["minimal", "low", "medium", "high"]
+    assert order.index(efforts[4]) > order.index(efforts[2])  # the escalated budget buys a higher effort
+    assert outcome.report.spent.thinking_tokens > 0 and not outcome.report.spent.thinking_estimated

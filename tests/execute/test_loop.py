@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Callable
 
+from agent.errors import DialError
 from agent.execute.context import TRIMMED
 from agent.execute.session import RunOptions, execute
 from agent.models import ProviderUnavailableError
@@ -110,3 +111,30 @@ def test_billed_attempts_of_a_failed_call_are_counted(tmp_path: Path) -> None:
     assert report.status == "error" and "overloaded" in report.remaining
     assert (report.spent.input_tokens, report.spent.output_tokens) == (1400, 30)
     assert report.cost_usd > 0
+
+
+def test_setup_command_runs_before_the_loop_and_its_failure_is_a_clear_error(tmp_path: Path) -> None:
+    repo = _repo(tmp_path, '[loop]\nflaky_reruns = 0\n[tests]\nsetup_command = "touch setup-ran"\n')
+    model = ScriptedModel([done, done])
+    outcome = _run(repo, model, budget=0, max_iterations=1)
+    assert (Path(outcome.report.run_dir).parent.parent / "worktrees" / outcome.report.run_id / "setup-ran").is_file()
+    (repo / ".dial.toml").write_text('[tests]\nsetup_command = "false"\n')
+    git(repo, "commit", "-qam", "bad setup")
+    try:
+        _run(repo, ScriptedModel([]), budget=0)
+    except DialError as err:
+        assert "setup command `false` failed" in err.problem and "setup_command" in err.fix
+    else:
+        raise AssertionError("a failing setup command must stop the run")
+
+
+def test_an_empty_answer_keeps_the_conversation_valid(tmp_path: Path) -> None:
+    repo = _repo(tmp_path, "[loop]\nflaky_reruns = 0\n")
+
+    def empty(request: ModelRequest) -> ModelResponse:
+        return ModelResponse([], "end_turn", Usage(900, 1), MODEL)
+
+    model = ScriptedModel([empty, done])
+    _run(repo, model, budget=0, max_iterations=1)
+    assistant = model.requests[1].messages[1]
+    assert assistant.role == "assistant" and assistant.content and assistant.content[0].text

@@ -30,10 +30,12 @@ def test_terminal_gets_a_live_panel_with_phase_edit_bars_and_tests() -> None:
     view = make_view(term)
     assert isinstance(view, LiveView)
     state = RunState(phase="test", edit="e2 shop/money.py:to_cents", thinking_spent=8000, thinking_budget=32000,
-                     tokens_spent=40000, max_tokens=100000, cost_usd=0.21, max_cost_usd=1.0, tests="1 failing")
+                     tokens_spent=40000, max_tokens=100000, cost_usd=0.21, max_cost_usd=1.0, tests="1 failing",
+                     said="Fixing shop/money.py.")
     view.phase(state, "1 failing (selected)")
     view.close()
     text = term.getvalue()
-    for shown in ("test", "e2 shop/money.py:to_cents", "8000/32000", "40000/100000", "$0.2100 / $1.00", "1 failing"):
+    for shown in ("test", "e2 shop/money.py:to_cents", "8000/32000", "40000/100000", "$0.2100 / $1.00", "1 failing",
+                  "Fixing shop/money.py."):
         assert shown in text, shown
     assert "━" in text  # the bars

@@ -64,7 +64,7 @@ def test_update_files_after_edit(py_repo: Path, tmp_path: Path) -> None:
         cart = py_repo / "shop" / "cart.py"
         cart.write_text(cart.read_text().replace("    def add(self, item: Item):", "    # adds\n    def add(self, item: Item):"))
         (py_repo / "shop" / "checkout.py").unlink()
-        idx.update_files(["shop/cart.py", "shop/checkout.py"])
+        idx.update_files(["./shop/cart.py", str(py_repo / "shop" / "checkout.py"), "../outside.py"])
         (new,) = idx.definitions("Cart.add")
         assert new.id == old.id and new.start_line == old.start_line + 1  # ids stay stable across an edit
         # checkout() called it too, but that file is gone

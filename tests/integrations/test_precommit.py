@@ -108,3 +108,26 @@ def test_dial_fix_without_a_key_checks_and_with_the_model_fixes_unstaged(
     assert "+    return a * b" in patch.read_text()
     assert f"git apply {patch.relative_to(repo)}" in out and "the tests pass with it" in out
     assert coder.seen, "the loopback model was never asked"
+
+
+def test_dial_fix_rolled_back_by_pre_commit_survives_as_a_patch(
+    tmp_path: Path, hook_repo: tuple[Path, str], precommit_env: dict[str, str], installed: None
+) -> None:
+    env = precommit_env
+    repo = make_repo(tmp_path, env, hook_repo, "dial-fix")
+    calc = repo / "calc.py"
+    calc.write_text(calc.read_text().replace("def mul(a, b):\n    return a * b\n", BROKEN))
+    sh(repo, env, "git", "add", "calc.py")
+    wip = BROKEN.replace("return a + b", "return a + b  # work in progress")
+    calc.write_text(calc.read_text().replace(BROKEN, wip))  # unstaged, on the very line dial will fix
+
+    coder = ScriptedCoder({"calc.py": [(BROKEN, "def mul(a, b):\n    return a * b\n")]})
+    with AnthropicServer([coder] * 20) as server:
+        keyed = {**env, "ANTHROPIC_API_KEY": "loopback-no-key", "ANTHROPIC_BASE_URL": server.base_url}
+        done = sh(repo, keyed, sys.executable, "-m", "pre_commit", "run", "dial-fix")
+    out = done.stdout + done.stderr
+    assert done.returncode == 1 and "Rolling back fixes" in out, out
+    assert wip in calc.read_text()  # pre-commit gave the user's unstaged work back ...
+    [patch] = list((repo / ".dial").glob("fix-*.patch"))  # ... and dial's fix is not lost
+    assert sh(repo, env, "git", "apply", "--cached", str(patch)).returncode == 0
+    assert "return a * b" in sh(repo, env, "git", "show", ":calc.py").stdout
