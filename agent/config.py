@@ -8,13 +8,13 @@ repo files get committed, so a key found there is refused.
 
 from __future__ import annotations
 
-import os
 import tomllib
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from agent.config_paths import user_config_path
 from agent.errors import DialError
 
 SECRET_KEYS = {"api_key", "anthropic_api_key", "openai_api_key", "token", "github_token"}
@@ -106,11 +106,6 @@ class DialConfig(Section):
 
     def provider(self, name: str) -> ProviderSettings:
         return self.providers.get(name) or ProviderSettings()
-
-
-def user_config_path() -> Path:
-    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
-    return Path(base) / "dial" / "config.toml"
 
 
 def _read_toml(path: Path) -> dict[str, Any]:

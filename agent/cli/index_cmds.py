@@ -3,27 +3,15 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import click
 
+from agent.config_paths import config_sources_exist
 from agent.errors import DialError
 
 REPO_OPTION = click.option("--repo", "repo", default=".", show_default=True, help="Repository root.")
 JSON_OPTION = click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-
-
-def _has_config(repo: Path) -> bool:
-    """Whether any config source exists (same places as agent.config); skipping pydantic saves ~0.15 s."""
-    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
-    if (Path(base) / "dial" / "config.toml").is_file() or (repo / ".dial.toml").is_file():
-        return True
-    pyproject = repo / "pyproject.toml"
-    try:
-        return pyproject.is_file() and "tool.dial" in pyproject.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return True
 
 
 def _open(repo: str):  # -> RepoIndex (imported lazily to keep `dial --help` fast)
@@ -35,7 +23,7 @@ def _open(repo: str):  # -> RepoIndex (imported lazily to keep `dial --help` fas
     if not path.is_dir():
         raise DialError(f"{repo} is not a directory", "pass the repository's root directory with --repo")
     settings = None
-    if _has_config(path):
+    if config_sources_exist(path):
         from agent.config import load_config
 
         settings = load_config(path).index

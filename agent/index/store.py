@@ -102,9 +102,11 @@ def drop_indexes(con: sqlite3.Connection) -> None:
         con.execute(f"DROP INDEX IF EXISTS {name}")
 
 
-def create_indexes(con: sqlite3.Connection) -> None:
+def create_indexes(con: sqlite3.Connection, edges: bool = True) -> None:
+    """Build the indexes (IF NOT EXISTS, so calling it twice is cheap); `edges=False` leaves the edge ones."""
     for stmt in index_statements():
-        con.execute(stmt)
+        if edges or " ON edges" not in stmt:
+            con.execute(stmt)
 
 
 def init_schema(con: sqlite3.Connection) -> None:

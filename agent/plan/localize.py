@@ -17,8 +17,9 @@ Signals (`why` names the ones that fired):
 - recency   the file was touched by recent commits (cheap `git log`)
 
 Weights: starting values set by hand in proportion to how specific each signal is (a traceback frame names a
-line; a mention names a symbol; BM25 only suggests), then adjusted on the tune half of bench/swebench_bench.py
-(text-only signals) and on bench/localize_bench.py (traceback signals); the README gives the measured effect.
+line; a mention names a symbol; BM25 only suggests), then grid-searched: WEIGHTS (a task of text alone) for
+file recall@5 on the tune half of bench/swebench_bench.py, WEIGHTS_WITH_FAILURES (failing-test output given)
+for function recall@5 on bench/localize_bench.py. .readme/plan.md gives the measured effect.
 """
 
 from __future__ import annotations
@@ -36,21 +37,25 @@ from agent.plan.trace import Frame, exception_text, parse_failing_tests, parse_f
 from agent.plan.types import Site, TaskInput
 
 WEIGHTS: dict[str, float] = {
-    "lexical": 1.0,
+    "lexical": 0.5,
     "file": 0.8,
-    "text": 0.8,
+    "text": 4.0,
     "body": 0.8,
     "mention": 0.9,
     "path": 0.7,
     "trace": 2.5,
-    "tests": 0.8,
+    "tests": 0.4,
     "pagerank": 0.4,
     "diff": 0.5,
     "recency": 0.1,
 }
+# Failing-test output is code-like (test source, values, frames): it matches function bodies better than an
+# issue's prose does, and prose matches whole files better. Tuned on bench/localize_bench.py.
+WEIGHTS_WITH_FAILURES: dict[str, float] = {**WEIGHTS, "text": 0.8, "body": 2.0, "trace": 5.0}
 TEST_FILE_FACTOR = 0.35
 SITE_KINDS_EXCLUDED = {"module", "import", "variable", "constant", "field", "parameter"}
 MIN_SITES = 20
+CLASS_MEMBER_SHARE = 0.5
 
 
 @dataclass
@@ -104,7 +109,11 @@ def _innermost(symbols: Sequence[Any], line: int) -> Any | None:
 
 
 def _test_edges(index: Any, nodes: list[str], by_file: dict[str, list[Any]]) -> dict[int, float]:
-    """Symbols reached from failing tests through the call graph: direct callees 1.0, their callees 0.4."""
+    """Symbols reached from failing tests through the call graph: direct callees 1.0, their callees 0.4.
+
+    A test that uses a class reaches its methods without a call edge (operators call __eq__, __add__; the
+    constructor calls __init__): the methods of a reached class get CLASS_MEMBER_SHARE of the class's value.
+    """
     reached: dict[int, float] = defaultdict(float)
     for node in nodes:
         path, names = split_node_id(node)
@@ -116,6 +125,14 @@ def _test_edges(index: Any, nodes: list[str], by_file: dict[str, list[Any]]) -> 
                 reached[callee.id] += 1.0 * min(1.0, float(weight) or 1.0)
                 for deeper, w2 in index.callees(callee.id)[:20]:
                     reached[deeper.id] += 0.4 * min(1.0, float(w2) or 1.0)
+    for sid, value in list(reached.items()):
+        cls = index.symbol_by_id(sid)
+        if cls is None or cls.kind != "class":
+            continue
+        prefix = cls.qualname + "."
+        for member in by_file.get(cls.path, []):
+            if member.qualname.startswith(prefix) and member.qualname.count(".") == cls.qualname.count(".") + 1:
+                reached[member.id] = max(reached[member.id], CLASS_MEMBER_SHARE * value)
     return reached
 
 
@@ -190,7 +207,8 @@ def localise(index: Any, task: TaskInput, repo: Path | None = None, limit: int =
     # Issues often paste a traceback into the text itself; the failure output's frames come first.
     frames = parse_frames(task.failures + "\n" + task.text, files, root)
     failing = list(dict.fromkeys(list(task.failing_tests) + parse_failing_tests(task.failures)))
-    query_text = task.text + "\n" + exception_text(task.failures)
+    # The failure output's own words (the test source pytest prints, values, messages) are part of the query.
+    query_text = task.text + "\n" + exception_text(task.failures) + "\n" + task.failures
     query = tokenize(query_text)
 
     sig: dict[str, dict[int, float]] = {}
@@ -200,7 +218,9 @@ def localise(index: Any, task: TaskInput, repo: Path | None = None, limit: int =
     sig["file"] = {s.id: file_scores.get(s.path, 0.0) for s in candidates if file_scores.get(s.path)}
     body_bm25 = view.body_bm25(repo)
     if body_bm25 is not None:
-        sig["body"] = _scaled({s.id: float(v) for s, v in zip(candidates, body_bm25.scores(query))})
+        # pytest prints the failing test's own source: a test matching its printed body proves nothing.
+        sig["body"] = _scaled({s.id: float(v) for s, v in zip(candidates, body_bm25.scores(query))
+                               if not view.is_test(s.path)})
     text_bm25 = view.file_text_bm25(repo)
     text_scores = _scaled(text_bm25.scores(query)) if text_bm25 is not None else {}
     sig["text"] = {s.id: text_scores[s.path] for s in candidates if text_scores.get(s.path)}
@@ -240,6 +260,8 @@ def localise(index: Any, task: TaskInput, repo: Path | None = None, limit: int =
     sig["recency"] = {s.id: recency[s.path] for s in candidates if s.path in recency}
 
     about_tests = "test" in task.text.lower().split()
+    if weights is None:
+        weights = WEIGHTS_WITH_FAILURES if task.failures.strip() else WEIGHTS
     totals, fired = combine(sig, view, about_tests, weights)
     by_id = view.by_id
     ranked = sorted(totals, key=lambda i: (-totals[i], by_id[i].path, by_id[i].start_line))[:limit]

@@ -81,3 +81,21 @@ def test_non_git_directory_is_walked(tmp_path: Path) -> None:
         stats = idx.update(progress=False)
         assert stats.files == 5 and stats.languages == {"python": 5}
         assert not (src / ".git").exists()
+
+
+def test_pooled_cold_build_equals_incremental_build(tmp_path: Path) -> None:
+    """Cold builds parse and resolve in process pools; growing the index file by file must give the same."""
+    files = {f"pkg/m{i}.py": f"from pkg.m{(i + 1) % 60} import f{(i + 1) % 60}\n\n\nclass C{i}:\n"
+             f"    def run(self):\n        return f{(i + 1) % 60}(self.run) + helper()\n\n\n"
+             f"def f{i}(x):\n    return C{i}().run()\n\n\ndef helper():\n    return {i}\n" for i in range(60)}
+    full = make_repo(tmp_path / "full", files=files)
+    with RepoIndex.open(full) as idx:
+        assert idx.update(progress=False).reparsed == 60  # above the pool threshold: both pools used
+        cold = dump(idx)
+    grown = make_repo(tmp_path / "grown", files=dict(list(files.items())[:5]))
+    with RepoIndex.open(grown) as idx:
+        idx.update(progress=False)
+        for rel, text in list(files.items())[5:]:
+            (grown / rel).write_text(text)
+        idx.update(progress=False)
+        assert dump(idx) == cold
