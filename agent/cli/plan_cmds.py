@@ -86,8 +86,8 @@ def plan_cmd(task: str | None, task_file: str | None, repo: str, model: str | No
              as_json: bool) -> None:
     """Localise TASK, estimate difficulty and split the thinking budget, without calling a model."""
     from agent.config import load_config
-    from agent.index.repo_index import RepoIndex
-    from agent.models.capabilities import get_capabilities
+    from agent.index import RepoIndex
+    from agent.models import get_capabilities
     from agent.plan import TaskInput, make_plan
 
     root = Path(repo).resolve()
@@ -107,7 +107,7 @@ def plan_cmd(task: str | None, task_file: str | None, repo: str, model: str | No
         raise DialError(f"--max-edits {max_edits} is below 1", "pass 1 or more")
     model_name = model or cfg.model.default
     caps = get_capabilities(model_name, cfg.model.capabilities)
-    index = RepoIndex.open(root)
+    index = RepoIndex.open(root, cfg.index)
     index.update()
     for message in getattr(index, "messages", []):
         click.echo(f"dial: {message}", err=True)

@@ -22,6 +22,7 @@ TASK = ("Cart.total() charges the discount instead of the discounted price: a 20
         "should cost 18.00 but costs 2.00. apply_discount in inventory/discounts.py takes the percentage "
         "instead of leaving the rest, and prices must round half up to whole cents.")
 BUDGET = 16000
+SITES = {"inventory/discounts.py": "apply_discount"}
 # First fix forgets rounding half up (a test still fails); the escalated second attempt gets it right.
 FIXES = {
     "inventory/discounts.py": [
@@ -42,7 +43,7 @@ def record(out: Path) -> dict:
     work = Path(tempfile.mkdtemp(prefix="dial-record-"))
     try:
         repo = prepare_example(work)
-        with AnthropicServer([ScriptedCoder(FIXES)] * 40) as server:
+        with AnthropicServer([ScriptedCoder(FIXES, SITES)] * 40) as server:
             env = {"ANTHROPIC_API_KEY": "loopback-no-key", "ANTHROPIC_BASE_URL": server.base_url}
 
             def factory(name: str, config: object, *, recorder: object = None) -> object:

@@ -156,7 +156,9 @@ def extract(data: bytes, language: str, path: str) -> tuple[list[DefRow], list[R
             raw[key] = (node.start_byte, node.end_byte, _owner(node, name_node) + name, label, node)
             name_bytes.add(name_node.start_byte)
     found = QueryCursor(ref_query).captures(root)
-    imports = found.pop("import", [])
+    # source order: captures() lists can come back in an order that varies between processes (hash seed),
+    # and a later import of a name must win over an earlier one in every process
+    imports = sorted(found.pop("import", []), key=lambda n: n.start_byte)
     # lower-ranked kinds first so a node captured twice keeps its most specific kind (call over attribute)
     for cap in sorted(found, key=lambda c: _REF_RANK.get(c[len("reference."):], 0)):
         if not cap.startswith("reference."):

@@ -20,7 +20,7 @@ from agent.index import store
 from agent.index.files import VENDORED, Candidate, discover
 from agent.index.languages import is_test_path, language_for
 from agent.index.types import IndexStats, Reference, RepoMap, Symbol, estimate_tokens
-from agent.index.updater import Updater, _run_jobs
+from agent.index.updater import POOL_THRESHOLD, Updater, _run_jobs
 
 if TYPE_CHECKING:
     from agent.config import IndexSettings
@@ -150,6 +150,15 @@ class RepoIndex:
         by_path = {c.path: c for c in todo}
         show = sys.stderr.isatty() if progress is None else progress
         bar = _Progress(len(jobs)) if show and len(jobs) > 20 else None
+        workers = os.cpu_count() or 1
+        if not deleted and len(jobs) >= POOL_THRESHOLD and workers > 1 and Updater.is_empty(con):
+            from agent.index.coldbuild import cold_build  # shards merged in bulk; see coldbuild.py
+
+            try:
+                return cold_build(con, self.repo, todo, bar.advance if bar else None)
+            finally:
+                if bar:
+                    bar.close()
         con.execute("BEGIN IMMEDIATE")
         try:
             up = Updater(con, self.repo)
@@ -170,8 +179,7 @@ class RepoIndex:
             up.relink()
             if up.cold:
                 store.create_indexes(con)
-            gen = int(con.execute("SELECT value FROM meta WHERE key='generation'").fetchone()[0]) + 1
-            con.execute("UPDATE meta SET value=? WHERE key='generation'", (str(gen),))
+            store.bump_generation(con)
             con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")

@@ -109,6 +109,12 @@ def create_indexes(con: sqlite3.Connection, edges: bool = True) -> None:
             con.execute(stmt)
 
 
+def bump_generation(con: sqlite3.Connection) -> None:
+    """A new generation tells cached graphs (ranking.py) that the index changed."""
+    gen = int(con.execute("SELECT value FROM meta WHERE key='generation'").fetchone()[0]) + 1
+    con.execute("UPDATE meta SET value=? WHERE key='generation'", (str(gen),))
+
+
 def init_schema(con: sqlite3.Connection) -> None:
     con.executescript(SCHEMA + INDEXES)
     con.execute("INSERT OR REPLACE INTO meta(key, value) VALUES('schema', ?)", (SCHEMA_VERSION,))

@@ -65,7 +65,12 @@ class Updater:
         self.removed_ids: list[int] = []
         self.uses: dict[int, list[tuple[int, str, str, int]]] = {}
         self.reparsed = 0
-        self.cold = con.execute("SELECT EXISTS(SELECT 1 FROM files) OR EXISTS(SELECT 1 FROM symbols)").fetchone()[0] == 0
+        self.cold = self.is_empty(con)
+
+    @staticmethod
+    def is_empty(con: sqlite3.Connection) -> bool:
+        """Nothing indexed yet: a cold build (bulk load, indexes built afterwards)."""
+        return con.execute("SELECT EXISTS(SELECT 1 FROM files) OR EXISTS(SELECT 1 FROM symbols)").fetchone()[0] == 0
 
     def file_id(self, cand: Candidate, digest: str, skip: str | None, errors: int) -> int:
         row = None if self.cold else self.con.execute("SELECT id FROM files WHERE path=?", (cand.path,)).fetchone()

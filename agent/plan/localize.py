@@ -198,7 +198,7 @@ class IndexView:
 def localise(index: Any, task: TaskInput, repo: Path | None = None, limit: int = 50,
              view: IndexView | None = None, weights: dict[str, float] | None = None) -> Localisation:
     """Rank symbols as edit sites for `task`; at least MIN_SITES when the repo has that many symbols."""
-    from agent.index.seeds import Seeds  # the index is a lower layer; imported when used, not at import time
+    from agent.index import Seeds  # the index is a lower layer; imported when used, not at import time
 
     view = view or IndexView(index)
     candidates, by_file, files = view.candidates, view.by_file, view.files

@@ -47,7 +47,7 @@ def worst_case(caps: Any, budget: int, iterations: int, turns: int, max_tokens_c
     answer, and all thinking together is the whole budget (the allocator never grants more). The caps the run
     enforces before each call (--max-tokens, --max-cost) bound it further.
     """
-    from agent.models.capabilities import worst_case_cost  # lower layer, imported when used
+    from agent.models import worst_case_cost  # lower layer, imported when used
 
     calls = max(1, iterations * turns)
     answer = min(ANSWER_TOKENS, int(caps.max_output_tokens))

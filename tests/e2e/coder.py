@@ -13,15 +13,21 @@ from typing import Any
 from tests.servers.script import Reply, reply_text, reply_tool_use
 
 EDITOR = "str_replace_based_edit_tool"
-_EDIT = re.compile(r"Edit \d+ of \d+: `[^`]*` in (\S+), lines")
+_EDIT = re.compile(r"Edit \d+ of \d+: `([^`]*)` in (\S+), lines")
 
 
 class ScriptedCoder:
-    """fixes: path -> [(old, new), ...] applied in order; the first on the edit, the rest on repairs."""
+    """fixes: path -> [(old, new), ...] applied in order: the first when the loop asks to edit the planned site
+    `sites[path]` (a function name) in that file, the rest on repairs. Any other site "needs no change"."""
 
-    def __init__(self, fixes: dict[str, list[tuple[str, str]]]) -> None:
+    def __init__(self, fixes: dict[str, list[tuple[str, str]]], sites: dict[str, str]) -> None:
         self.pending = {path: list(steps) for path, steps in fixes.items()}
+        self.sites = dict(sites)
         self.seen: list[dict[str, Any]] = []  # per request: kind, thinking budget
+
+    def fixes_site(self, path: str, symbol: str) -> bool:
+        """Whether an edit request for this planned site gets a fix (and so a two-call turn)."""
+        return path in self.sites and symbol.rsplit(".", 1)[-1] == self.sites[path]
 
     def __call__(self, body: dict[str, Any]) -> Reply:
         thinking = body.get("thinking") or {}
@@ -38,8 +44,8 @@ class ScriptedCoder:
         path = None
         if kind == "edit":
             m = _EDIT.search(text)
-            site = m.group(1) if m else ""
-            path = site if self.pending.get(site) else None
+            if m and self.fixes_site(m.group(2), m.group(1)) and self.pending.get(m.group(2)):
+                path = m.group(2)
         else:
             path = next((p for p, steps in self.pending.items() if steps and p in text), None) or next(
                 (p for p, steps in self.pending.items() if steps), None)

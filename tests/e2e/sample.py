@@ -92,6 +92,19 @@ FIXES = {
     "shop/tax.py": [("return cents + cents * rate", "return cents + int(cents * rate + 0.5)")],
 }
 
+# The planned sites the fixes belong to (path -> function name); other planned sites need no change.
+SITES = {"shop/money.py": "to_cents", "shop/tax.py": "add_tax"}
+
+
+def expected_budgets(plan: dict, coder: object, repair_budget: int | None = None) -> list[int]:
+    """The thinking budget of every request, from plan.json: one turn per planned edit (two calls when the
+    coder fixes that site, one when it needs no change), then a two-call repair turn."""
+    out: list[int] = []
+    for edit in plan["edits"]:
+        out += [edit["thinking_budget"]] * (2 if coder.fixes_site(edit["path"], edit["symbol"]) else 1)  # type: ignore[attr-defined]
+    return out + ([repair_budget] * 2 if repair_budget is not None else [])
+
+
 GIT = ["git", "-c", "user.name=t", "-c", "user.email=t@t.invalid", "-c", "init.defaultBranch=main",
        "-c", "commit.gpgsign=false"]
 

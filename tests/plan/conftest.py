@@ -127,7 +127,7 @@ def failing_output(sample_repo: Path) -> str:
 
 @pytest.fixture()
 def index(sample_repo: Path):
-    from agent.index.repo_index import RepoIndex
+    from agent.index import RepoIndex
 
     idx = RepoIndex.open(sample_repo)
     idx.update(progress=False)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from agent.models.capabilities import get_capabilities
+from agent.models import get_capabilities
 from agent.plan import BudgetAllocator, Plan, PlannedEdit
 from agent.plan.budget import per_call_cap, spend_fraction, split_budget
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from agent.models.capabilities import get_capabilities
+from agent.models import get_capabilities
 from agent.plan import TaskInput, make_plan
 from agent.plan.localize import localise
 from agent.plan.trace import parse_failing_tests, parse_frames

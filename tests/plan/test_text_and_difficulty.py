@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from agent.models.capabilities import get_capabilities
+from agent.models import get_capabilities
 from agent.plan import difficulty as D
 from agent.plan.planner import worst_case
 from agent.plan.text import dotted_paths, mentioned_identifiers, split_identifier, tokenize
