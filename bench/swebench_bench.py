@@ -191,7 +191,7 @@ def run(rows: list[dict[str, Any]], caps: Any) -> list[dict[str, Any]]:
                 "plan_files": file_ranking(plan.sites)[:50], "plan_difficulty": plan.difficulty,
                 "raw": {k: {str(i): round(v, 5) for i, v in vals.items() if i in keep} for k, vals in loc.raw.items()},
                 "syms": syms, "edit_features": feats,
-                "text_features": {k: tf[k] for k in ("words", "code", "cue_hard", "cue_easy", "cue_feature",
+                "text_features": {k: tf[k] for k in ("words", "code", "calls", "cue_hard", "cue_easy", "cue_feature",
                                                      "traceback", "tests", "test_files")},
             })
         print(f"  {repo} {version}: {len(items)} issues, {len(files)} files, index+baseline {built:.1f}s, "

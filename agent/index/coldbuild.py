@@ -34,7 +34,7 @@ def cold_build(con: sqlite3.Connection, root: Path, cands: list[Candidate], prog
         store.drop_indexes(con)
         fid = (con.execute("SELECT MAX(id) FROM files").fetchone()[0] or 0) + 1
         sid = (con.execute("SELECT MAX(id) FROM symbols").fetchone()[0] or 0) + 1
-        defs_all: list[tuple[int, str, str, str, int]] = []  # (id, name, qualname, kind, file id) for resolution
+        resolver = Resolver()  # filled as files arrive, so little of it is left for after the last parse
         uses_all: list[tuple[int, list[tuple[int, str, str, int]]]] = []
         parsed = 0
         for path, status, payload in _run_jobs(jobs, progress):
@@ -49,7 +49,7 @@ def cold_build(con: sqlite3.Connection, root: Path, cands: list[Candidate], prog
                 # rows come as (name, line, kind, enclosing index, hint, tname): bind them as they are
                 con.executemany(f"INSERT INTO refs(name, line, kind, enclosing_id, hint, tname, file_id) "
                                 f"VALUES(?,?,?,?+{base},?,?,{fid})", refs)
-                defs_all.extend((base + i, d[0], d[1], d[2], fid) for i, d in enumerate(defs))
+                resolver.add([(base + i, d[0], d[1], d[2], fid) for i, d in enumerate(defs)])
                 uses_all.append((fid, [(base + e, t, h, c) for e, t, h, c in uses]))
                 parsed += 1
             elif status == "skip":
@@ -62,7 +62,6 @@ def cold_build(con: sqlite3.Connection, root: Path, cands: list[Candidate], prog
         indexer = _Indexer(con)
         indexer.start()
         try:
-            resolver = Resolver(defs_all)
             edges = [(s, d, w, f) for f, uses in uses_all for s, d, w in edges_for_uses(resolver, f, uses)]
         finally:
             indexer.join()

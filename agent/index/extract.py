@@ -28,16 +28,12 @@ _WRAPPERS = {"export_statement", "decorated_definition", "lexical_declaration", 
 
 
 @lru_cache(maxsize=None)
-def _tools(language: str) -> tuple[Any, Any, Any]:
-    """Parser, definition query and reference query per language, built once per worker process."""
+def _tools(language: str) -> tuple[Any, Any]:
+    """Parser and the language's whole tag query, built once per worker process."""
     from tree_sitter import Query
     from tree_sitter_language_pack import get_language, get_parser
 
-    from agent.index.querysplit import split_query
-
-    lang = get_language(language)
-    def_src, ref_src = split_query(query_source(language))
-    return get_parser(language), Query(lang, def_src), Query(lang, ref_src)
+    return get_parser(language), Query(get_language(language), query_source(language))
 
 
 def file_hash(data: bytes) -> str:
@@ -131,7 +127,7 @@ def extract(data: bytes, language: str, path: str) -> tuple[list[DefRow], list[R
     """Definitions, references and the number of syntax-error nodes of one file."""
     from tree_sitter import QueryCursor
 
-    parser, def_query, ref_query = _tools(language)
+    parser, query = _tools(language)
     tree = parser.parse(data)
     root = tree.root_node
     lines = data.split(b"\n")
@@ -139,11 +135,19 @@ def extract(data: bytes, language: str, path: str) -> tuple[list[DefRow], list[R
     raw: dict[tuple[int, str], tuple[int, int, str, str, Any]] = {}
     refs: dict[int, tuple[str, int, str, Any]] = {}
     name_bytes: set[int] = set()
-    for _, caps in QueryCursor(def_query).matches(root):
+    # one pass of the whole query (as cheap as the tag-query floor; a definitions-only and a references-only
+    # query cost half as much again): definition matches are handled here, reference captures gathered by name
+    found: dict[str, list[Any]] = {}
+    for _, caps in QueryCursor(query).matches(root):
         for kind in caps:
             if kind.startswith("definition.") or kind == "scope":
                 break
         else:
+            for cap, nodes in caps.items():
+                if cap in found:
+                    found[cap].extend(nodes)
+                else:
+                    found[cap] = list(nodes)
             continue
         name_nodes = caps.get("name")
         if not name_nodes:
@@ -155,21 +159,25 @@ def extract(data: bytes, language: str, path: str) -> tuple[list[DefRow], list[R
             label = "scope" if kind == "scope" else kind[len("definition."):]
             raw[key] = (node.start_byte, node.end_byte, _owner(node, name_node) + name, label, node)
             name_bytes.add(name_node.start_byte)
-    found = QueryCursor(ref_query).captures(root)
     # source order: captures() lists can come back in an order that varies between processes (hash seed),
     # and a later import of a name must win over an earlier one in every process
     imports = sorted(found.pop("import", []), key=lambda n: n.start_byte)
-    # lower-ranked kinds first so a node captured twice keeps its most specific kind (call over attribute)
-    for cap in sorted(found, key=lambda c: _REF_RANK.get(c[len("reference."):], 0)):
+    # a node captured twice keeps its most specific kind (call over attribute): walk the captures from the
+    # highest rank down (the exact reverse of "lower ranks first, later ones overwrite") and keep the first
+    # kind seen, so each node's text is decoded once
+    for cap in reversed(sorted(found, key=lambda c: _REF_RANK.get(c[len("reference."):], 0))):
         if not cap.startswith("reference."):
             continue
         rkind = cap[len("reference."):]
         literal = rkind == "import"
-        for n in found[cap]:
+        for n in reversed(found[cap]):
+            byte = n.start_byte
+            if byte in refs:
+                continue
             text = n.text.decode("utf-8", "replace")
             if literal and n.type.endswith("literal"):
                 text = text.strip("\"'<>`").rsplit("/", 1)[-1]
-            refs[n.start_byte] = (text, n.start_point[0] + 1, rkind, n)
+            refs[byte] = (text, n.start_point[0] + 1, rkind, n)
     ordered = sorted(raw.values(), key=lambda d: (d[0], -d[1]))
     mod_doc = _doc_of(root, language) if language == "python" else ""
     defs: list[DefRow] = [(module.rsplit(".", 1)[-1], module, "module", 1, len(lines), path, mod_doc, -1)]

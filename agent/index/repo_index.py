@@ -68,19 +68,21 @@ class RepoIndex:
 
     @staticmethod
     def _connect_checked(repo: Path, path: Path, messages: list[str]) -> sqlite3.Connection:
-        try:
-            con = store.connect(path)
-            problem = store.schema_problem(con)
-        except sqlite3.DatabaseError as exc:
-            con, problem = None, f"it is not a readable SQLite database ({exc})"
-        if problem is None and con is not None:
-            if not store.has_schema(con):  # brand new: create it (an existing one is never locked by readers)
-                with store.writer_lock(repo):
-                    store.init_schema(con)
-            return con
+        con, problem = _try_open(path)
+        if problem is None and con is not None and store.has_schema(con):
+            return con  # the common case: a good index, no lock taken (readers never wait for writers)
         if con is not None:
             con.close()
+        # new, broken or old: decide again under the writer lock, since another dial process may be creating
+        # or rebuilding this very file right now (deciding outside it let two processes delete each other's work)
         with store.writer_lock(repo):
+            con, problem = _try_open(path)
+            if problem is None and con is not None:
+                if not store.has_schema(con):
+                    store.init_schema(con)
+                return con
+            if con is not None:
+                con.close()
             store.remove_db(path)
             messages.append(f"rebuilding the index at {path}: {problem}")
             con = store.connect(path)
@@ -349,6 +351,26 @@ class RepoIndex:
         from agent.index.seeds import Seeds
 
         return build_map(self, seeds or Seeds.from_task(query), tokens, count_tokens)
+
+
+def _try_open(path: Path) -> tuple[sqlite3.Connection | None, str | None]:
+    """(connection, why it cannot be used); a briefly locked file (another process switching it to WAL) is retried."""
+    for attempt in range(50):
+        con = None
+        try:
+            con = store.connect(path)
+            return con, store.schema_problem(con)
+        except sqlite3.OperationalError as exc:
+            if con is not None:
+                con.close()
+            if "locked" not in str(exc) or attempt == 49:
+                return None, f"it is not a readable SQLite database ({exc})"
+            time.sleep(0.1)
+        except sqlite3.DatabaseError as exc:
+            if con is not None:
+                con.close()
+            return None, f"it is not a readable SQLite database ({exc})"
+    return None, "it stayed locked"  # not reached: the loop returns on its last attempt
 
 
 class _Progress:

@@ -20,15 +20,21 @@ Edge = tuple[int, int, float]
 class Resolver:
     """Name and qualified-name lookups over every definition in the repo.
 
-    Weighted answers are built once per key (not per use): a cold build resolves ~200k uses against the
-    same few thousand names, so `resolve` is three dict lookups.
+    Definitions can be added in batches (`add`, as a cold build receives them) before the first `resolve`.
+    Weighted answers are built once per looked-up key and cached: a cold build resolves ~200k uses against
+    the same few thousand names, so most `resolve` calls are dict lookups.
     """
 
-    def __init__(self, rows: Iterable[tuple[int, str, str, str, int]], roots: set[str] | None = None) -> None:
-        by_name: dict[str, list[int]] = {}
-        by_name_file: dict[tuple[str, int], list[int]] = {}
-        by_qual: dict[str, list[int]] = {}
+    def __init__(self, rows: Iterable[tuple[int, str, str, str, int]] = (), roots: set[str] | None = None) -> None:
+        self._by_name: dict[str, list[int]] = {}
+        self._by_name_file: dict[tuple[str, int], list[int]] = {}
+        self._by_qual: dict[str, list[int]] = {}
+        self._cache: dict[object, list[tuple[int, float]]] = {}
         self.roots: set[str] = set(roots or ())
+        self.add(rows)
+
+    def add(self, rows: Iterable[tuple[int, str, str, str, int]]) -> None:
+        by_name, by_name_file, by_qual = self._by_name, self._by_name_file, self._by_qual
         for sid, name, qual, kind, file_id in rows:
             by_qual.setdefault(qual, []).append(sid)
             if kind == "module":
@@ -36,27 +42,34 @@ class Resolver:
             else:
                 by_name.setdefault(name, []).append(sid)
                 by_name_file.setdefault((name, file_id), []).append(sid)
-        self.by_qual = _weighted(by_qual)
-        self.by_name_file = _weighted(by_name_file)
-        # names with more than MAX_AMBIGUOUS definitions resolve to nothing outside their own file
-        self.by_name = {n: ([(sid, 1.0 / len(ids)) for sid in ids] if len(ids) <= MAX_AMBIGUOUS else [])
-                        for n, ids in by_name.items()}
+        self._cache.clear()
 
     def resolve(self, file_id: int, tname: str, hint: str) -> list[tuple[int, float]]:
+        cache = self._cache
         if hint:
-            hits = self.by_qual.get(hint)
+            hits = cache.get(hint)
+            if hits is None:
+                ids = self._by_qual.get(hint)
+                hits = cache[hint] = [(h, 1.0 / len(ids)) for h in ids] if ids else []
             if hits:
                 return hits
             if hint.split(".", 1)[0] not in self.roots:
                 return []
-        cands = self.by_name.get(tname)
-        if cands is None:
+        if tname not in self._by_name:
             return []
-        return self.by_name_file.get((tname, file_id)) or cands
-
-
-def _weighted(table: dict) -> dict:
-    return {key: [(sid, 1.0 / len(ids)) for sid in ids] for key, ids in table.items()}
+        key = (tname, file_id)
+        local = self._by_name_file.get(key)
+        if local:
+            found = cache.get(key)
+            if found is None:
+                found = cache[key] = [(sid, 1.0 / len(local)) for sid in local]
+            return found
+        found = cache.get((tname,))
+        if found is None:
+            cands = self._by_name[tname]
+            # names with more than MAX_AMBIGUOUS definitions carry too little signal outside their own file
+            found = cache[(tname,)] = [(sid, 1.0 / len(cands)) for sid in cands] if len(cands) <= MAX_AMBIGUOUS else []
+        return found
 
 
 def edges_for_uses(resolver: Resolver, file_id: int, uses: Iterable[tuple[int, str, str, int]]) -> list[Edge]:

@@ -10,8 +10,13 @@ Signals (`why` names the ones that fired):
 - body      BM25 against the symbol's own source text, / max
 - mention   the symbol's name is written in the task as code (dotted, snake/camel case, backticks, a call)
 - path      the file's module path or file name is written in the task
+- prose     BM25 against the file's whole text, queried with the task's prose only (code blocks, indented
+            lines and tracebacks removed: example code names what the reporter used, not where the bug is)
+- stem      the file's base name is a word of the task ('autodetector'), 1/(1+log2 #files of that name)
 - trace     an in-repo traceback frame lies inside the symbol; 1 / (1 + depth), deepest non-test frame first
 - tests     the symbol is called by a failing test (test -> code edges of the index)
+- operator  a dunder (__eq__, __add__, __getitem__, ...) of a class the failing test reaches, invoked by an
+            operator or builtin in the test (agent.plan.operators); 1.0 when the failing statement uses it
 - pagerank  the index's personalised PageRank from the task's seeds, / max
 - diff      the file is in the task's `git diff`
 - recency   the file was touched by recent commits (cheap `git log`)
@@ -31,8 +36,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
 
+from agent.plan.operators import SourceLines, operator_edges
 from agent.plan.lexical import BodyBm25, FileBm25, FileTextBm25, SymbolBm25
-from agent.plan.text import dotted_names, dotted_paths, mentioned_identifiers, tokenize
+from agent.plan.text import dotted_names, dotted_paths, mentioned_identifiers, prose_of, stem_mentions, tokenize
 from agent.plan.trace import Frame, exception_text, parse_failing_tests, parse_frames, split_node_id
 from agent.plan.types import Site, TaskInput
 
@@ -43,15 +49,23 @@ WEIGHTS: dict[str, float] = {
     "body": 0.8,
     "mention": 0.9,
     "path": 0.7,
+    "prose": 0.5,
+    "stem": 0.5,
     "trace": 2.5,
     "tests": 0.4,
+    "operator": 0.4,
     "pagerank": 0.4,
     "diff": 0.5,
     "recency": 0.1,
 }
 # Failing-test output is code-like (test source, values, frames): it matches function bodies better than an
-# issue's prose does, and prose matches whole files better. Tuned on bench/localize_bench.py.
-WEIGHTS_WITH_FAILURES: dict[str, float] = {**WEIGHTS, "text": 0.8, "body": 2.0, "trace": 5.0}
+# issue's prose does, and prose matches whole files better. Coordinate search for function recall@5 (then @1)
+# on the tune projects of bench/localize_bench.py (toolz, boltons, python-dateutil, inflection; more-itertools
+# held out). `mention` and `lexical` went to 0 there: the pytest output names every identifier the test
+# touches, so a mention points at nothing in particular; `operator` (dunders a failing statement invokes)
+# took most of the misses that had no call edge.
+WEIGHTS_WITH_FAILURES: dict[str, float] = {**WEIGHTS, "text": 0.8, "body": 4.0, "trace": 5.0, "lexical": 0.0,
+                                           "mention": 0.0, "operator": 2.1, "prose": 0.0, "stem": 0.0}
 TEST_FILE_FACTOR = 0.35
 SITE_KINDS_EXCLUDED = {"module", "import", "variable", "constant", "field", "parameter"}
 MIN_SITES = 20
@@ -108,23 +122,29 @@ def _innermost(symbols: Sequence[Any], line: int) -> Any | None:
     return min(inside, key=lambda s: s.end_line - s.start_line) if inside else None
 
 
-def _test_edges(index: Any, nodes: list[str], by_file: dict[str, list[Any]]) -> dict[int, float]:
+def _failing_test_symbols(nodes: list[str], by_file: dict[str, list[Any]]) -> list[Any]:
+    """The test functions the failing node ids name (parametrised ids map to their function)."""
+    found: list[Any] = []
+    for node in nodes:
+        path, names = split_node_id(node)
+        if names:
+            found += [s for s in by_file.get(path, []) if s.name == names[-1] and s not in found]
+    return found
+
+
+def _test_edges(index: Any, tests: list[Any], by_file: dict[str, list[Any]]) -> dict[int, float]:
     """Symbols reached from failing tests through the call graph: direct callees 1.0, their callees 0.4.
 
     A test that uses a class reaches its methods without a call edge (operators call __eq__, __add__; the
-    constructor calls __init__): the methods of a reached class get CLASS_MEMBER_SHARE of the class's value.
+    constructor calls __init__): the methods of a reached class get CLASS_MEMBER_SHARE of the class's value;
+    the dunders the test's operators invoke get their own signal (agent.plan.operators).
     """
     reached: dict[int, float] = defaultdict(float)
-    for node in nodes:
-        path, names = split_node_id(node)
-        if not names:
-            continue
-        tests = [s for s in by_file.get(path, []) if s.name == names[-1]]
-        for test in tests:
-            for callee, weight in index.callees(test.id):
-                reached[callee.id] += 1.0 * min(1.0, float(weight) or 1.0)
-                for deeper, w2 in index.callees(callee.id)[:20]:
-                    reached[deeper.id] += 0.4 * min(1.0, float(w2) or 1.0)
+    for test in tests:
+        for callee, weight in index.callees(test.id):
+            reached[callee.id] += 1.0 * min(1.0, float(weight) or 1.0)
+            for deeper, w2 in index.callees(callee.id)[:20]:
+                reached[deeper.id] += 0.4 * min(1.0, float(w2) or 1.0)
     for sid, value in list(reached.items()):
         cls = index.symbol_by_id(sid)
         if cls is None or cls.kind != "class":
@@ -161,6 +181,12 @@ class IndexView:
         self._text_bm25: FileTextBm25 | None = None
         self._body_bm25: BodyBm25 | None = None
         self._tests: dict[str, bool] = {}
+        self._sources: SourceLines | None = None
+
+    def sources(self, repo: Path | None) -> SourceLines:
+        if self._sources is None or self._sources.repo != repo:
+            self._sources = SourceLines(repo)
+        return self._sources
 
     def recency(self, repo: Path | None) -> dict[str, float]:
         if self._recency is None:
@@ -224,6 +250,11 @@ def localise(index: Any, task: TaskInput, repo: Path | None = None, limit: int =
     text_bm25 = view.file_text_bm25(repo)
     text_scores = _scaled(text_bm25.scores(query)) if text_bm25 is not None else {}
     sig["text"] = {s.id: text_scores[s.path] for s in candidates if text_scores.get(s.path)}
+    prose = tokenize(prose_of(task.text))
+    prose_scores = _scaled(text_bm25.scores(prose)) if text_bm25 is not None and prose else {}
+    sig["prose"] = {s.id: prose_scores[s.path] for s in candidates if prose_scores.get(s.path)}
+    stems = stem_mentions(task.text, by_file)
+    sig["stem"] = {s.id: stems[s.path] for s in candidates if s.path in stems}
 
     mentions = mentioned_identifiers(task.text + "\n" + task.failures)
     dotted = dotted_names(task.text)
@@ -250,7 +281,10 @@ def localise(index: Any, task: TaskInput, repo: Path | None = None, limit: int =
             value, code_depth = 1.0 / (1 + code_depth), code_depth + 1
         trace[sym.id] = max(trace.get(sym.id, 0.0), value)
     sig["trace"] = trace
-    sig["tests"] = _scaled(_test_edges(index, failing, by_file)) if failing else {}
+    tests = _failing_test_symbols(failing, by_file)
+    reached = _test_edges(index, tests, by_file)
+    sig["tests"] = _scaled(reached)
+    sig["operator"] = _scaled(operator_edges(index, tests, by_file, view.sources(repo), task.failures)) if tests else {}
 
     seeds = Seeds.from_task(text=task.text, failures=task.failures, diff_paths=list(task.diff_paths))
     sig["pagerank"] = _scaled({s.id: float(v) for s, v in index.rank(seeds, limit=300)})

@@ -6,7 +6,9 @@ Identifiers are split on snake_case and camelCase so "parse_http_date" and "pars
 
 from __future__ import annotations
 
+import math
 import re
+from typing import Iterable
 
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _CAMEL = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
@@ -90,4 +92,45 @@ def dotted_names(text: str) -> set[str]:
         parts = word.split(".")
         for start in range(len(parts) - 1):
             out.add(".".join(parts[start:]))
+    return out
+
+
+_CODE_LINE = re.compile(r'\s*(File "|Traceback \(|[A-Za-z_][\w.]*(Error|Exception|Warning):)')
+
+
+def prose_of(text: str) -> str:
+    """The prose of an issue: code fences, indented or `>>>` lines and traceback lines removed.
+
+    An issue's example code (a model definition, a reproducer) names what the reporter used, not where the bug
+    is; the sentences around it say what is wrong.
+    """
+    kept: list[str] = []
+    fence = False
+    for line in text.splitlines():
+        if line.strip().startswith("```"):
+            fence = not fence
+            continue
+        if fence or line.startswith(("    ", "\t", ">>> ", "... ")) or _CODE_LINE.match(line):
+            continue
+        kept.append(line)
+    return "\n".join(kept)
+
+
+def stem_mentions(text: str, files: Iterable[str]) -> dict[str, float]:
+    """Files whose base name ('autodetector' for db/migrations/autodetector.py) is a word of the text.
+
+    1 / (1 + log2 #files sharing that base name): `inspectdb` names one file, `models` names dozens. Stems
+    shorter than 4 characters, stopwords and `__init__` are skipped.
+    """
+    words = set(_WORD.findall(text.lower()))
+    by_stem: dict[str, list[str]] = {}
+    for path in files:
+        name = path.rsplit("/", 1)[-1]
+        if name.endswith(".py"):
+            by_stem.setdefault(name[:-3].lower(), []).append(path)
+    out: dict[str, float] = {}
+    for stem, paths in by_stem.items():
+        if stem in words and len(stem) >= 4 and stem not in STOPWORDS and stem != "__init__":
+            for path in paths:
+                out[path] = 1.0 / (1.0 + math.log2(len(paths)))
     return out

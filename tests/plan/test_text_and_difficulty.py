@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import math
+
+import pytest
+
 from agent.models import get_capabilities
 from agent.plan import difficulty as D
 from agent.plan.planner import worst_case
-from agent.plan.text import dotted_paths, mentioned_identifiers, split_identifier, tokenize
+from agent.plan.text import (dotted_paths, mentioned_identifiers, prose_of, split_identifier, stem_mentions,
+                             tokenize)
 
 
 def test_identifiers_split_on_snake_and_camel_case() -> None:
@@ -42,3 +47,34 @@ def test_worst_case_is_bounded_by_the_caps() -> None:
     assert worst_case(caps, 32000, 8, 30, None, 5.0)[0] == 5.0
     capped, _ = worst_case(caps, 32000, 8, 30, 100_000, None)
     assert capped == 100_000 * caps.price_output / 1e6
+
+
+def test_prose_drops_code_blocks_indented_code_and_tracebacks() -> None:
+    issue = ("Saving a model with a custom pk loses the default.\n```python\nclass Widget(models.Model):\n"
+             "    pk = UUIDField()\n```\n    >>> Widget.objects.create()\nTraceback (most recent call last):\n"
+             "ValueError: bad uuid\nThe autodetector should keep it.")
+    prose = prose_of(issue)
+    assert "custom pk loses the default" in prose and "autodetector should keep it" in prose
+    assert "UUIDField" not in prose and "Widget.objects" not in prose and "ValueError" not in prose
+
+
+def test_a_file_base_name_written_in_the_text_is_a_pointer_shared_by_its_namesakes() -> None:
+    files = ["db/migrations/autodetector.py", "contrib/auth/models.py", "contrib/admin/models.py",
+             "db/models/sql/query.py", "db/__init__.py", "db/io.py"]
+    hits = stem_mentions("The migration autodetector crashes on models with a query; io is fine; __init__", files)
+    assert hits["db/migrations/autodetector.py"] == 1.0
+    assert hits["contrib/auth/models.py"] == hits["contrib/admin/models.py"] == 0.5  # two files share the name
+    assert hits["db/models/sql/query.py"] == 1.0
+    assert "db/io.py" not in hits and "db/__init__.py" not in hits  # too short to point anywhere; a package
+
+
+def test_calls_written_in_the_issue_count_once_each() -> None:
+    from agent.plan.localize import Localisation
+    from agent.plan.types import TaskInput
+
+    empty = Localisation(sites=[], symbols=[])
+    few = D.task_features(TaskInput(text="parse(x) fails; parse(y) too"), empty)
+    many = D.task_features(TaskInput(text="parse(x) calls clean(y), which calls save(z) and full_clean()"), empty)
+    assert few["calls"] == pytest.approx(math.log1p(1))
+    assert many["calls"] == pytest.approx(math.log1p(4))
+    assert D.score(dict(few, calls=many["calls"])) > D.score(few)  # more code named in the issue: a bigger change
