@@ -2,6 +2,9 @@
 
     python bench/index_bench.py [--corpus django --corpus sympy] [--repeats 5] [--no-aider]
 
+Each dial cold build runs right after one floor run (so both see the same machine load; the table gives the
+median ratio and the range of the per-run pairs) and the CPU seconds of both are reported: dial parses on
+every core, the floor in one process, so on a machine busy with other jobs the wall ratio tends to the CPU ratio.
 Corpora come from PyPI sdists (`pip download --no-deps --no-binary :all:`), unpacked under bench/.corpora/,
 `git init`-ed and committed. Every dial measurement runs `dial` in a fresh subprocess (so Python start-up is
 included) and reports the median of the repeats; peak RSS is the dial process's own maximum plus the largest

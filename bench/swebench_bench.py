@@ -274,7 +274,7 @@ def tune_localisation(results: list[dict[str, Any]]) -> dict[str, float]:
 
     current = value(best)
     for _ in range(2):
-        for key in ("lexical", "file", "text", "body", "mention", "path", "pagerank", "recency"):
+        for key in ("lexical", "file", "text", "body", "mention", "path", "prose", "stem", "pagerank", "recency"):
             for factor in (0.0, 0.5, 0.75, 1.5, 2.0):
                 trial = dict(best, **{key: round(best[key] * factor, 3) if best[key] else factor})
                 got = value(trial)

@@ -77,8 +77,9 @@ class BwrapSandbox:
         self.env_allow = list(env_allow)
         self.cgroups = cgroups  # False forces the rlimit/pid-namespace fallbacks (machines without cgroups)
 
-    def build_argv(self, argv: Sequence[str], cwd: Path, network: bool, path_env: str, info_fd: int) -> list[str]:
-        layout = compute_layout(cwd, self.writable, argv, path_env)
+    def build_argv(self, argv: Sequence[str], cwd: Path, network: bool, path_env: str, info_fd: int,
+                   python_path: str = "") -> list[str]:
+        layout = compute_layout(cwd, self.writable, argv, path_env, python_path)
         args = ["bwrap", "--die-with-parent", "--new-session", "--unshare-pid", "--unshare-ipc", "--unshare-uts",
                 "--unshare-cgroup-try", "--unshare-user", "--cap-drop", "ALL", "--info-fd", str(info_fd)]
         if not network:
@@ -108,7 +109,7 @@ class BwrapSandbox:
         read_fd, write_fd = os.pipe()
         killer = _InitKiller(read_fd)
         try:
-            full = self.build_argv(argv, cwd, network, child_env["PATH"], write_fd)
+            full = self.build_argv(argv, cwd, network, child_env["PATH"], write_fd, child_env.get("PYTHONPATH", ""))
             full[0] = shutil.which("bwrap") or "bwrap"
             cgroup, rlimits, more = resource_plan(limits, argv, self.name, self.cgroups)
             plan = Plan(full, child_env, cwd, warnings + more, pass_fds=(write_fd,), on_kill=killer,

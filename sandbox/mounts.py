@@ -49,9 +49,11 @@ class Layout:
     home: Path | None = None
 
 
-def _command_paths(argv: Sequence[str], path_env: str) -> list[Path]:
+def _command_paths(argv: Sequence[str], path_env: str, python_path: str = "") -> list[Path]:
+    """Host paths the command needs: PATH and PYTHONPATH entries (dial's pytest plugin comes in through
+    PYTHONPATH, and a checkout under /tmp would otherwise vanish behind the private /tmp), the program, Python."""
     found: list[Path] = []
-    for entry in path_env.split(os.pathsep):
+    for entry in path_env.split(os.pathsep) + python_path.split(os.pathsep):
         if entry:
             found.append(Path(entry))
     if argv:
@@ -96,13 +98,14 @@ def _toolchain_root(path: Path, home: Path | None) -> Path:
     return path
 
 
-def compute_layout(cwd: Path, writable: Sequence[Path], argv: Sequence[str], path_env: str) -> Layout:
+def compute_layout(cwd: Path, writable: Sequence[Path], argv: Sequence[str], path_env: str,
+                   python_path: str = "") -> Layout:
     tmp = Path("/tmp").resolve()
     home = real_home()
     masked = [tmp] + ([home] if home is not None and not _under(home, tmp) else [])
     rw = sorted({Path(p).resolve() for p in [cwd, *writable]}, key=lambda p: len(p.parts))
     ro: set[Path] = set()
-    for path in _command_paths(argv, path_env) + _linked_git_dir(Path(cwd)):
+    for path in _command_paths(argv, path_env, python_path) + _linked_git_dir(Path(cwd)):
         path = _toolchain_root(path, home)
         try:
             real = path.resolve()

@@ -62,8 +62,9 @@ class UnshareSandbox:
         self.env_allow = list(env_allow)
         self.cgroups = cgroups  # False forces the rlimit/pid-namespace fallbacks (machines without cgroups)
 
-    def build_argv(self, argv: Sequence[str], cwd: Path, network: bool, path_env: str) -> list[str]:
-        layout = compute_layout(cwd, self.writable, argv, path_env)
+    def build_argv(self, argv: Sequence[str], cwd: Path, network: bool, path_env: str,
+                   python_path: str = "") -> list[str]:
+        layout = compute_layout(cwd, self.writable, argv, path_env, python_path)
         spec = {
             "binds": [[str(p), rw] for p, rw in ordered_binds(layout)],
             "masked": [str(p) for p in layout.masked],
@@ -88,7 +89,7 @@ class UnshareSandbox:
         limits = limits or Limits()
         cwd = Path(cwd).resolve()
         child_env, warnings = build_env(PRIVATE_HOME, self.env_allow, env)
-        full = self.build_argv(argv, cwd, network, child_env["PATH"])
+        full = self.build_argv(argv, cwd, network, child_env["PATH"], child_env.get("PYTHONPATH", ""))
         cgroup, rlimits, more = resource_plan(limits, argv, self.name, self.cgroups)
         plan = Plan(full, child_env, cwd, warnings + more, on_kill=kill_namespace_init, namespace=True)
         return supervise(plan, limits, self.name, cgroup, rlimits)

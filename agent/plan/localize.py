@@ -305,7 +305,8 @@ def localise(index: Any, task: TaskInput, repo: Path | None = None, limit: int =
     sites, syms, signals = [], [], []
     for sid in ranked:
         sym = by_id[sid]
-        why = [f"{k} {v:.2f}" for k, v in sorted(fired[sid].items(), key=lambda kv: -(weights or WEIGHTS)[kv[0]] * kv[1])]
+        strength = sorted(fired[sid].items(), key=lambda kv: -(weights or WEIGHTS).get(kv[0], 0.0) * kv[1])
+        why = [f"{k} {v:.2f}" for k, v in strength]
         if not why:
             why = ["filler: no signal fired (most referenced symbols)"]
         if view.is_test(sym.path):

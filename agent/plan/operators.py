@@ -3,8 +3,10 @@
 A test that writes `a == b`, `x + y`, `d[k]`, `len(s)`, `k in s` or `for v in s` runs `__eq__`, `__add__`,
 `__getitem__`, `__len__`, `__contains__`, `__iter__` of its operands' classes, and the index has no call edge
 for that (the call graph sees names, not operators). Which class? One the test reaches: constructed or called
-directly or one level deeper (`compose(...)` returns a `Compose`). The dunders the test's own source uses are
-looked up on those classes; each gets the class's reach value, and the methods it calls 0.4 of that.
+directly (1.0) or one call deeper (DEEPER_CLASS: `compose(...)` returns a `Compose`). The dunders the test's
+source invokes are looked up on those classes: value = class value x (1.0 when the statement pytest marks as
+failing uses the operator, ELSEWHERE when only the rest of the test does); the dunder's callees get
+DERIVED_SHARE of that. unittest's `assertEqual` & co. count as the operators they apply.
 """
 
 from __future__ import annotations
@@ -25,7 +27,8 @@ BUILTINS = {"len": ("__len__",), "abs": ("__abs__",), "hash": ("__hash__",), "re
             "str": ("__str__", "__repr__"), "bool": ("__bool__", "__len__"), "iter": ("__iter__",),
             "next": ("__next__",), "reversed": ("__reversed__",), "int": ("__int__", "__index__"),
             "float": ("__float__",), "round": ("__round__",), "format": ("__format__",),
-            "list": ("__iter__",), "tuple": ("__iter__",), "set": ("__iter__", "__hash__"), "sorted": ("__iter__", "__lt__"),
+            "list": ("__iter__",), "tuple": ("__iter__",), "set": ("__iter__", "__hash__"),
+            "sorted": ("__iter__", "__lt__"),
             "dict": ("__iter__",), "copy": ("__copy__",), "deepcopy": ("__deepcopy__",), "pickle": ("__reduce__",),
             "dumps": ("__reduce__", "__getstate__"), "loads": ("__setstate__",), "isinstance": ("__instancecheck__",),
             "getattr": ("__getattr__",), "setattr": ("__setattr__",), "delattr": ("__delattr__",)}

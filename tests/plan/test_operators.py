@@ -58,8 +58,8 @@ def shop(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     (repo / "tests").mkdir()
     (repo / "tests" / "test_money.py").write_text(TESTS)
     subprocess.run(["git", "init", "-q"], cwd=repo, check=True)
-    proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/test_money.py::test_add"],
-                          cwd=repo, capture_output=True, text=True,
+    argv = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/test_money.py::test_add"]
+    proc = subprocess.run(argv, cwd=repo, capture_output=True, text=True,
                           env={"PYTHONPATH": str(repo), "PATH": "/usr/bin:/bin"})
     assert proc.returncode == 1, proc.stdout
     return repo, proc.stdout

@@ -166,3 +166,25 @@ def test_python3_found_through_a_pyenv_shim_runs_inside_bwrap(tmp_path):
     result = get_sandbox("bwrap").run(["python3", "-c", "print('shim ok')"], cwd=tmp_path)
     assert result.exit_code == 0, result.output
     assert "shim ok" in result.output
+
+
+@pytest.mark.parametrize("backend", ["bwrap", "unshare"])
+def test_a_pythonpath_entry_under_tmp_stays_visible_inside_the_sandbox(tmp_path, backend):
+    """dial loads its pytest plugin through PYTHONPATH; a dial checkout under /tmp must not vanish behind
+    the sandbox's private /tmp (CI clones into such folders)."""
+    from sandbox import available_backends, get_sandbox
+
+    if not dict((n, u) for n, u, _ in available_backends()).get(backend):
+        pytest.skip(f"{backend} is not usable here")
+    plugin_dir = tmp_path / "plugins"
+    plugin_dir.mkdir()
+    (plugin_dir / "dial_probe_mod.py").write_text("VALUE = 'seen'\n")
+    work = tmp_path / "work"
+    work.mkdir()
+    result = get_sandbox(backend).run(
+        ["python3", "-c", "import dial_probe_mod; print(dial_probe_mod.VALUE)"],
+        cwd=work,
+        env={"PYTHONPATH": str(plugin_dir)},
+    )
+    assert result.exit_code == 0, result.output
+    assert "seen" in result.output
