@@ -11,6 +11,7 @@ writing a shard costs a worker more CPU than pickling the rows, so on a 2-core m
 
 from __future__ import annotations
 
+import gc
 import sqlite3
 import threading
 from collections.abc import Callable
@@ -26,7 +27,21 @@ _FILES = "INSERT INTO files(id, path, language, mtime_ns, size, hash, is_test, s
 
 
 def cold_build(con: sqlite3.Connection, root: Path, cands: list[Candidate], progress: Callable[[int], None] | None) -> int:
-    """Index every candidate into an empty database in one write transaction; return the files parsed."""
+    """Index every candidate into an empty database in one write transaction; return the files parsed.
+
+    The cyclic garbage collector is off meanwhile (the forked workers inherit that): the build allocates
+    millions of acyclic tuples, and full collections kept re-walking them for ~10% of this process's CPU.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _build(con, root, cands, progress)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _build(con: sqlite3.Connection, root: Path, cands: list[Candidate], progress: Callable[[int], None] | None) -> int:
     jobs = [(str(root), c.path, c.language, None) for c in cands]
     by_path = {c.path: c for c in cands}
     con.execute("BEGIN IMMEDIATE")
