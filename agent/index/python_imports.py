@@ -54,7 +54,7 @@ def _bindings(imports: list[Any], module: str, path: str) -> tuple[dict[str, str
         else:
             source = _text(mod_node)
         for child in stmt.named_children:
-            if child is mod_node:
+            if child == mod_node:
                 continue
             if child.type == "aliased_import":
                 name = _text(child.child_by_field_name("name"))

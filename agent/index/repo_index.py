@@ -154,7 +154,7 @@ class RepoIndex:
         bar = _Progress(len(jobs)) if show and len(jobs) > 20 else None
         workers = os.cpu_count() or 1
         if not deleted and len(jobs) >= POOL_THRESHOLD and workers > 1 and Updater.is_empty(con):
-            from agent.index.coldbuild import cold_build  # shards merged in bulk; see coldbuild.py
+            from agent.index.coldbuild import cold_build  # bulk load, then resolve while indexing; see coldbuild.py
 
             try:
                 return cold_build(con, self.repo, todo, bar.advance if bar else None)

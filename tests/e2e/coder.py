@@ -18,15 +18,18 @@ _EDIT = re.compile(r"Edit \d+ of \d+: `([^`]*)` in (\S+), lines")
 
 class ScriptedCoder:
     """fixes: path -> [(old, new), ...] applied in order: the first when the loop asks to edit the planned site
-    `sites[path]` (a function name) in that file, the rest on repairs. Any other site "needs no change"."""
+    `sites[path]` (a function name) in that file, the rest on repairs. Any other site "needs no change".
+    Without `sites`, the first edit request for any site in the file gets the fix."""
 
-    def __init__(self, fixes: dict[str, list[tuple[str, str]]], sites: dict[str, str]) -> None:
+    def __init__(self, fixes: dict[str, list[tuple[str, str]]], sites: dict[str, str] | None = None) -> None:
         self.pending = {path: list(steps) for path, steps in fixes.items()}
-        self.sites = dict(sites)
+        self.sites = dict(sites) if sites is not None else None
         self.seen: list[dict[str, Any]] = []  # per request: kind, thinking budget
 
     def fixes_site(self, path: str, symbol: str) -> bool:
         """Whether an edit request for this planned site gets a fix (and so a two-call turn)."""
+        if self.sites is None:
+            return path in self.pending
         return path in self.sites and symbol.rsplit(".", 1)[-1] == self.sites[path]
 
     def __call__(self, body: dict[str, Any]) -> Reply:
