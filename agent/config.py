@@ -62,6 +62,9 @@ class LoopSettings(Section):
     flaky_reruns: int = Field(1, description="Reruns of a failing test to flag flakiness.")
     failure_summary_tokens: int = Field(2000, description="Token limit of the failure summary fed back.")
     map_tokens: int = Field(2048, description="Tokens of repo map in the system prompt.")
+    output_tokens_per_call: int = Field(
+        8192, description="Output tokens a call may use for its answer, on top of its thinking budget."
+    )
 
 
 class SandboxSettings(Section):

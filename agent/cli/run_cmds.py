@@ -72,7 +72,7 @@ def fix_cmd(**flags: Any) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON result object on stdout.")
 def replay_cmd(run_id: str, repo: Path, as_json: bool) -> None:
     """Re-run recorded run RUN_ID offline: the model's answers come from its trajectory."""
-    from agent.execute.session import RunOptions, load_task
+    from agent.execute.session import load_task
 
     run_dir = _run_dir(repo, run_id)
     recorded = load_task(run_dir)

@@ -22,7 +22,6 @@ from agent.execute.view import View
 from tools.schema import ToolOutput
 
 # Output tokens a call may use for its answer (tool calls, text), on top of its thinking budget.
-DEFAULT_OUTPUT_TOKENS_PER_CALL = 8192
 
 
 @dataclass
@@ -51,7 +50,7 @@ class RunParts:
 
     @property
     def output_tokens_per_call(self) -> int:
-        return int(getattr(self.config.loop, "output_tokens_per_call", DEFAULT_OUTPUT_TOKENS_PER_CALL))
+        return self.config.loop.output_tokens_per_call
 
     # --- planning -----------------------------------------------------------------------------------
     def make_plan(self, task: Any, limits: Any) -> Any:

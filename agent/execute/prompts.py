@@ -6,7 +6,6 @@ not a silently empty prompt.
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
@@ -33,16 +32,8 @@ class InstructionDoc:
 
 
 def template_root(package: str = "prompts") -> Any:
-    """The templates' directory as package data. An editable install made before `prompts/__init__.py`
-    existed maps `prompts` as a namespace, which `files()` cannot read there; fall back to its real path."""
-    try:
-        return files(package)
-    except (NotADirectoryError, TypeError):
-        module = importlib.import_module(package)
-        for entry in getattr(module, "__path__", []):
-            if Path(entry).is_dir():
-                return Path(entry)
-        raise
+    """The templates' directory, as package data shipped with dial."""
+    return files(package)
 
 
 class Prompts:

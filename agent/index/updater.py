@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from agent.index.extract import DefRow, RefRow, parse_job
+from agent.index.extract import DefRow, parse_job
 from agent.index.files import Candidate
 from agent.index.resolve import Resolver, edges_for_uses
 from agent.index.languages import is_test_path, module_name

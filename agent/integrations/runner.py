@@ -42,7 +42,8 @@ def child_env(env: Mapping[str, str], keep_model_keys: bool = True) -> dict[str,
 
 def build_argv(request: RunRequest, prefix: list[str]) -> list[str]:
     argv = [*prefix]
-    argv += ["fix"] if request.task is None else ["run", request.task]
+    # the task goes in on stdin (`run -`): text from a PR comment must never be read as an option
+    argv += ["fix"] if request.task is None else ["run", "-"]
     argv += ["--repo", str(request.repo), "--json"]
     if request.model:
         argv += ["--model", request.model]
@@ -83,7 +84,7 @@ class SubprocessRunner:
         argv = build_argv(request, self._prefix)
         try:
             proc = subprocess.run(argv, cwd=request.repo, env=self._env, capture_output=True, text=True,
-                                  timeout=self._timeout_s)
+                                  input=request.task or "", timeout=self._timeout_s)
         except subprocess.TimeoutExpired:
             return error_result(f"dial did not finish within {self._timeout_s:.0f} s")
         result = parse_result(proc.stdout)

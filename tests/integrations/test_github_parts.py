@@ -63,7 +63,7 @@ def test_dial_child_gets_no_github_token_and_the_flags_of_the_contract(tmp_path:
     runner = SubprocessRunner(env, prefix=[sys.executable, str(fake_dial)])
     result = runner(RunRequest(tmp_path, "do it", model="anthropic:m", budget=8000, max_cost=1.5,
                                test_cmd="pytest -q", apply=True))
-    assert result["argv"] == ["run", "do it", "--repo", str(tmp_path), "--json", "--model", "anthropic:m",
+    assert result["argv"] == ["run", "-", "--repo", str(tmp_path), "--json", "--model", "anthropic:m",
                               "--budget", "8000", "--max-cost", "1.5", "--test-cmd", "pytest -q", "--apply"]
     assert "GITHUB_TOKEN" not in result["env"] and "ACTIONS_RUNTIME_TOKEN" not in result["env"]
     assert "INPUT_MODE" not in result["env"] and "ANTHROPIC_API_KEY" in result["env"]
@@ -103,3 +103,20 @@ def test_multi_line_replacement_uses_start_line_and_fences_backticks() -> None:
     assert (comment["start_line"], comment["line"]) == (1, 2)
     assert "````suggestion\n```x```\n````" in comment["body"]
     json.dumps(comment)
+
+
+def test_a_task_that_looks_like_an_option_reaches_dial_as_text_on_stdin(tmp_path):
+    """A PR comment such as `/dial --apply --budget 999999` must stay task text, never become flags."""
+    import json as _json
+    import sys as _sys
+
+    from agent.integrations.runner import RunRequest, SubprocessRunner
+
+    echo = ("import json, sys; print(json.dumps({'status': 'passed', 'argv': sys.argv[1:], "
+            "'stdin': sys.stdin.read()}))")
+    runner = SubprocessRunner({"PATH": "/usr/bin:/bin"}, prefix=[_sys.executable, "-c", echo])
+    task = "--apply --budget 999999 make it pass"
+    result = runner(RunRequest(repo=tmp_path, task=task, budget=100))
+    assert result["stdin"] == task
+    assert result["argv"][:2] == ["run", "-"]
+    assert "--apply" not in result["argv"] and "999999" not in _json.dumps(result["argv"])
