@@ -63,6 +63,8 @@ def execute(options: RunOptions, *, view: View | None = None, model_factory: Mod
             user_config: Path | None = None) -> RunOutcome:
     """Run the whole loop once; the user's checkout is only touched by `--apply` after tests pass."""
     repo = Path(options.repo).resolve()
+    if not repo.is_dir():
+        raise DialError(f"{repo} is not a directory", "pass --repo with the path of your project's checkout")
     config = load_config(repo, user_config)
     parts, task, limits = _build(options, repo, config, view or NullView(), model_factory)
     try:

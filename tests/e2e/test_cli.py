@@ -80,7 +80,7 @@ def test_bad_input_is_a_problem_and_a_fix(tmp_path: Path, capsys: pytest.Capture
         (["run", "--repo", str(repo)], "no task given"),
         (["run", "x", "--repo", str(repo), "--max-tokens", "0", "--model", MODEL], "--max-tokens 0"),
         (["run", "x", "--repo", str(repo), "--model", "nope:m"], "unknown model provider"),
-        (["run", "x", "--repo", str(tmp_path / "absent"), "--model", MODEL], "absent"),
+        (["run", "x", "--repo", str(tmp_path / "absent"), "--model", MODEL], "absent is not a directory"),
         (["replay", "no-such-run", "--repo", str(repo)], "no-such-run"),
     ]:
         assert main(args) == 2, args
