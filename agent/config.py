@@ -70,7 +70,7 @@ class LoopSettings(Section):
 class SandboxSettings(Section):
     """How commands run."""
 
-    backend: str | None = Field(None, description="bwrap, unshare, docker, podman or none; None = best available.")
+    backend: str | None = Field(None, description="bwrap, unshare, docker, podman, seatbelt (macOS) or none; None = best available.")
     timeout_s: float = Field(600.0, description="Wall-clock limit of one command.")
     memory_mb: int | None = Field(4096, description="Memory limit.")
     env_allow: list[str] = Field(default_factory=list, description="Extra environment variables passed through.")

@@ -1,6 +1,7 @@
 """Isolated command execution. Knows nothing of the loop, the models or the screen.
 
-`get_sandbox()` picks the best backend (bwrap > unshare > docker/podman); every backend applies the
+`get_sandbox()` picks the best backend (Linux: bwrap > unshare > docker/podman; macOS: seatbelt >
+docker/podman); every backend applies the
 same limits through `sandbox.process`. Importing this package runs nothing and loads no backend:
 the names below are resolved on first use, which keeps every `dial` command's start-up short.
 """

@@ -28,7 +28,7 @@ def _common(fn: Callable[..., Any]) -> Callable[..., Any]:
                      help="Hard cap on every billed token (input, cache, output), checked before every call."),
         click.option("--test-cmd", "test_cmd", help="Test command (detected when absent)."),
         click.option("--max-iterations", "max_iterations", type=int, help="Edit-test rounds at most."),
-        click.option("--sandbox", "sandbox", help="bwrap, unshare, docker, podman or none (default: best available)."),
+        click.option("--sandbox", "sandbox", help="bwrap, unshare, docker, podman, seatbelt (macOS) or none (default: best available)."),
         click.option("--apply", "apply", is_flag=True, help="Apply the result to your checkout when the tests pass."),
         click.option("--json", "as_json", is_flag=True, help="Print one JSON result object on stdout."),
     ]

@@ -31,7 +31,7 @@ def _config(repo: Path) -> Any:
 
 @click.command(context_settings={"ignore_unknown_options": True})
 @repo_option
-@click.option("--sandbox", "backend", default=None, help="bwrap, unshare, docker, podman or none (default: best).")
+@click.option("--sandbox", "backend", default=None, help="bwrap, unshare, docker, podman, seatbelt (macOS) or none (default: best).")
 @click.option("--timeout", "timeout_s", type=float, default=None, help="Wall-clock limit in seconds.")
 @click.option("--network", is_flag=True, help="Allow network access (off for test runs).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")

@@ -96,28 +96,31 @@ def apply_python_hints(imports: list[Any], nodes: list[Any], rows: list[RefRow],
     module = defs[0][1]
     binds, import_refs = _bindings(imports, module, path)
     out: list[RefRow] = []
+    append = out.append
     for row, node in zip(rows, nodes):
         name, line, kind, enclosing, _ = row
-        hint = ""
         parent = node.parent
-        if parent is not None and parent.type == "attribute" and parent.child_by_field_name("attribute") == node:
-            obj = parent.child_by_field_name("object")
-            if obj is not None:
-                if obj.type == "identifier":
-                    otext = _text(obj)
-                    if otext in SELF_NAMES:
-                        cls = _enclosing_class(defs, enclosing)
-                        hint = f"{cls}.{name}" if cls else ""
-                    elif otext in binds:
-                        hint = f"{binds[otext]}.{name}"
-                elif obj.type == "attribute":
-                    otext = _text(obj)
-                    head = otext.split(".", 1)[0]
-                    if head in binds and all(p.isidentifier() for p in otext.split(".")):
-                        hint = f"{binds[head]}{otext[len(head):]}.{name}"
-        elif name in binds:
-            hint = binds[name]
-        out.append((name, line, kind, enclosing, hint))
+        # the `attribute` field is an attribute node's last child: ending where its parent ends says it is that
+        # field (cheaper than fetching the field and comparing nodes, ~300k times on django)
+        if parent is None or parent.end_byte != node.end_byte or parent.type != "attribute":
+            append((name, line, kind, enclosing, binds.get(name, "")) if binds else row)
+            continue
+        hint = ""
+        obj = parent.child_by_field_name("object")
+        if obj is not None:
+            if obj.type == "identifier":
+                otext = _text(obj)
+                if otext in SELF_NAMES:
+                    cls = _enclosing_class(defs, enclosing)
+                    hint = f"{cls}.{name}" if cls else ""
+                elif otext in binds:
+                    hint = f"{binds[otext]}.{name}"
+            elif obj.type == "attribute":
+                otext = _text(obj)
+                head = otext.split(".", 1)[0]
+                if head in binds and all(p.isidentifier() for p in otext.split(".")):
+                    hint = f"{binds[head]}{otext[len(head):]}.{name}"
+        append((name, line, kind, enclosing, hint))
     for name, line, target in import_refs:
         out.append((name, line, "import", _innermost(defs, line), target))
     return out

@@ -96,7 +96,7 @@ def test_network_is_denied_unless_asked_for_and_loopback_only_when_allowed(tmp_p
     assert net_rules(build_profile([tmp_path], tmp_path, network=True)) == []
     local = net_rules(build_profile([tmp_path], tmp_path, allow_local_network=True))
     assert ["deny", "network*"] not in local and local
-    assert all(rule[2][0] == "require-not" and rule[2][1][1][1] == "localhost:*" for rule in local)
+    assert all(rule[2][0] == "require-not" and rule[2][1][2][1] == "localhost:*" for rule in local)
 
 
 def test_credential_dirs_under_home_are_neither_readable_nor_writable(tmp_path: Path) -> None:
@@ -135,7 +135,8 @@ def test_paths_are_canonicalised_the_way_macos_sees_them(tmp_path: Path) -> None
     (tmp_path / "real").mkdir()
     link.symlink_to(tmp_path / "real")
     assert canonical(link) == canonical(tmp_path / "real")
-    assert "/tmp/" not in write_allowed(build_profile(["/tmp/dial-wt"], "/tmp/dial-t")).pop()[:6]
+    assert write_allowed(build_profile(["/tmp/dial-wt"], "/tmp/dial-t")) == {"/private/tmp/dial-wt",
+                                                                              "/private/tmp/dial-t"}
 
 
 def test_argv_wraps_the_command_and_the_environment_is_private(tmp_path: Path) -> None:
@@ -202,6 +203,7 @@ def test_real_run_on_macos(tmp_path: Path) -> None:
     wt = tmp_path / "wt"
     wt.mkdir()
     outside = tmp_path / "outside.txt"
+    in_home = Path.home() / f".dial-seatbelt-escape-{os.getpid()}"
     server = socket.socket()
     server.bind(("127.0.0.1", 0))
     server.listen(1)
@@ -210,7 +212,7 @@ def test_real_run_on_macos(tmp_path: Path) -> None:
         "import os, socket, tempfile\n"
         "open('inside.txt', 'w').write('ok')\n"
         "tempfile.NamedTemporaryFile().close()\n"
-        f"for target in [{str(outside)!r}, os.path.expanduser('~/../dial-escape')]:\n"
+        f"for target in [{str(outside)!r}, {str(in_home)!r}]:\n"
         "    try: open(target, 'w').write('x'); print('WROTE', target)\n"
         "    except OSError: print('write denied')\n"
         "try: socket.create_connection(('127.0.0.1', %d), timeout=2); print('CONNECTED')\n"
@@ -220,6 +222,9 @@ def test_real_run_on_macos(tmp_path: Path) -> None:
         result = SeatbeltSandbox().run([sys.executable, "-c", script], cwd=wt, limits=Limits(timeout_s=30))
     finally:
         server.close()
+        escaped = in_home.exists()
+        in_home.unlink(missing_ok=True)
+    assert not escaped
     assert result.exit_code == 0, result.output
     assert (wt / "inside.txt").read_text() == "ok" and not outside.exists()
     assert "WROTE" not in result.output and "CONNECTED" not in result.output
