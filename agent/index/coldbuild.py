@@ -34,13 +34,9 @@ def cold_build(con: sqlite3.Connection, root: Path, cands: list[Candidate], prog
     """
     enabled = gc.isenabled()
     gc.disable()
-    con.execute("PRAGMA synchronous=OFF")
-    con.execute("PRAGMA cache_size=-200000")
     try:
         return _build(con, root, cands, progress)
     finally:
-        con.execute("PRAGMA synchronous=NORMAL")
-        con.execute("PRAGMA cache_size=-32000")
         if enabled:
             gc.enable()
 

@@ -28,10 +28,10 @@ from __future__ import annotations
 
 import math
 import re
-from pathlib import Path
 from typing import Any, Sequence
 
 from agent.plan.localize import Localisation, entropy_of
+from agent.plan.sources import SourceCache
 from agent.plan.types import TaskInput
 
 SPAN_RATIO = 0.6
@@ -124,24 +124,6 @@ def task_features(task: TaskInput, loc: Localisation) -> dict[str, float]:
         "tests": math.log1p(len(loc.failing_tests)),
         "test_files": math.log1p(len(test_files)),
     }
-
-
-class SourceCache:
-    """Reads each file once; symbols' source text for the branch count."""
-
-    def __init__(self, repo: Path | None) -> None:
-        self.repo = repo
-        self._lines: dict[str, list[str]] = {}
-
-    def span(self, path: str, start: int, end: int) -> str:
-        if self.repo is None:
-            return ""
-        if path not in self._lines:
-            try:
-                self._lines[path] = (self.repo / path).read_text(encoding="utf-8", errors="replace").splitlines()
-            except OSError:
-                self._lines[path] = []
-        return "\n".join(self._lines[path][max(0, start - 1) : end])
 
 
 def edit_features(index: Any, sym: Any, source: SourceCache) -> dict[str, float]:

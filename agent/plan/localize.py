@@ -36,7 +36,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
 
-from agent.plan.operators import SourceLines, operator_edges
+from agent.plan.sources import SourceCache
+from agent.plan.operators import operator_edges
 from agent.plan.lexical import BodyBm25, FileBm25, FileTextBm25, SymbolBm25
 from agent.plan.text import dotted_names, dotted_paths, mentioned_identifiers, prose_of, stem_mentions, tokenize
 from agent.plan.trace import Frame, exception_text, parse_failing_tests, parse_frames, split_node_id
@@ -181,11 +182,11 @@ class IndexView:
         self._text_bm25: FileTextBm25 | None = None
         self._body_bm25: BodyBm25 | None = None
         self._tests: dict[str, bool] = {}
-        self._sources: SourceLines | None = None
+        self._sources: SourceCache | None = None
 
-    def sources(self, repo: Path | None) -> SourceLines:
+    def sources(self, repo: Path | None) -> SourceCache:
         if self._sources is None or self._sources.repo != repo:
-            self._sources = SourceLines(repo)
+            self._sources = SourceCache(repo)
         return self._sources
 
     def recency(self, repo: Path | None) -> dict[str, float]:

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import ast
 import textwrap
-from pathlib import Path
 from typing import Any, Iterable
+
+from agent.plan.sources import SourceCache
 
 COMPARE = {ast.Eq: ("__eq__",), ast.NotEq: ("__ne__", "__eq__"), ast.Lt: ("__lt__", "__gt__"),
            ast.LtE: ("__le__", "__ge__"), ast.Gt: ("__gt__", "__lt__"), ast.GtE: ("__ge__", "__le__"),
@@ -81,24 +82,6 @@ def dunders_used(source: str) -> set[str]:
     return out
 
 
-class SourceLines:
-    """Reads each file once (test sources are read per failing test)."""
-
-    def __init__(self, repo: Path | None) -> None:
-        self.repo = repo
-        self._lines: dict[str, list[str]] = {}
-
-    def span(self, path: str, start: int, end: int) -> str:
-        if self.repo is None:
-            return ""
-        if path not in self._lines:
-            try:
-                self._lines[path] = (self.repo / path).read_text(encoding="utf-8", errors="replace").splitlines()
-            except OSError:
-                self._lines[path] = []
-        return "\n".join(self._lines[path][max(0, start - 1) : end])
-
-
 def failing_statements(output: str) -> list[str]:
     """The statements pytest marks as failing (`>` lines, first frame of each failure) and its `E assert` lines."""
     out: list[str] = []
@@ -157,7 +140,7 @@ def _reached_classes(index: Any, tests: Iterable[Any], by_file: dict[str, list[A
     return classes
 
 
-def operator_edges(index: Any, tests: Iterable[Any], by_file: dict[str, list[Any]], source: SourceLines,
+def operator_edges(index: Any, tests: Iterable[Any], by_file: dict[str, list[Any]], source: SourceCache,
                    failures: str = "") -> dict[int, float]:
     """Dunder methods of the classes the failing tests reach that the tests invoke by operator.
 
