@@ -28,12 +28,14 @@ _WRAPPERS = {"export_statement", "decorated_definition", "lexical_declaration", 
 
 
 @lru_cache(maxsize=None)
-def _tools(language: str) -> tuple[Any, Any]:
-    """Parser and the language's whole tag query, built once per worker process."""
+def _tools(language: str) -> tuple[Any, Any, frozenset[str]]:
+    """Parser, the language's whole tag query and its definition capture names, built once per worker process."""
     from tree_sitter import Query
     from tree_sitter_language_pack import get_language, get_parser
 
-    return get_parser(language), Query(get_language(language), query_source(language))
+    query = Query(get_language(language), query_source(language))
+    names = (query.capture_name(i) for i in range(query.capture_count))
+    return get_parser(language), query, frozenset(n for n in names if n.startswith("definition.") or n == "scope")
 
 
 def file_hash(data: bytes) -> str:
@@ -127,7 +129,7 @@ def extract(data: bytes, language: str, path: str) -> tuple[list[DefRow], list[R
     """Definitions, references and the number of syntax-error nodes of one file."""
     from tree_sitter import QueryCursor
 
-    parser, query = _tools(language)
+    parser, query, def_caps = _tools(language)
     tree = parser.parse(data)
     root = tree.root_node
     lines = data.split(b"\n")
@@ -140,7 +142,7 @@ def extract(data: bytes, language: str, path: str) -> tuple[list[DefRow], list[R
     found: dict[str, list[Any]] = {}
     for _, caps in QueryCursor(query).matches(root):
         for kind in caps:
-            if kind.startswith("definition.") or kind == "scope":
+            if kind in def_caps:
                 break
         else:
             for cap, nodes in caps.items():
@@ -226,25 +228,23 @@ def _enclose(
     """Attach each reference to its innermost enclosing definition (sweep over sorted spans)."""
     out: list[RefRow] = []
     nodes: list[Any] = []
+    # (start, end, innermost enclosing symbol index): a scope entry carries its nearest symbol's index, so
+    # the top of the stack answers each reference without walking down it
     stack: list[tuple[int, int, int]] = []
-    i = 0
+    i, n_spans = 0, len(spans)
     for byte in sorted(refs):
         if byte in name_bytes:
             continue
-        while i < len(spans) and spans[i][0] <= byte:
-            while stack and stack[-1][1] <= spans[i][0]:
+        while i < n_spans and spans[i][0] <= byte:
+            start, end, idx = spans[i]
+            while stack and stack[-1][1] <= start:
                 stack.pop()
-            stack.append(spans[i])
+            stack.append((start, end, idx if idx >= 0 else (stack[-1][2] if stack else 0)))
             i += 1
         while stack and stack[-1][1] <= byte:
             stack.pop()
-        enclosing = 0
-        for entry in reversed(stack):
-            if entry[2] >= 0:
-                enclosing = entry[2]
-                break
         name, line, kind, node = refs[byte]
-        out.append((name, line, kind, enclosing, ""))
+        out.append((name, line, kind, stack[-1][2] if stack else 0, ""))
         nodes.append(node)
     return out, nodes
 

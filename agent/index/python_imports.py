@@ -108,15 +108,16 @@ def apply_python_hints(imports: list[Any], nodes: list[Any], rows: list[RefRow],
         hint = ""
         obj = parent.child_by_field_name("object")
         if obj is not None:
-            if obj.type == "identifier":
-                otext = _text(obj)
+            otype = obj.type
+            if otype == "identifier":
+                otext = obj.text.decode("utf-8", "replace")
                 if otext in SELF_NAMES:
                     cls = _enclosing_class(defs, enclosing)
                     hint = f"{cls}.{name}" if cls else ""
                 elif otext in binds:
                     hint = f"{binds[otext]}.{name}"
-            elif obj.type == "attribute":
-                otext = _text(obj)
+            elif otype == "attribute":
+                otext = obj.text.decode("utf-8", "replace")
                 head = otext.split(".", 1)[0]
                 if head in binds and all(p.isidentifier() for p in otext.split(".")):
                     hint = f"{binds[head]}{otext[len(head):]}.{name}"
