@@ -1,7 +1,8 @@
 """Which files are which language, and where each language's tag query lives.
 
 A language is indexed when `queries/<name>.scm` exists. Its extensions come from `EXTENSIONS` or from a
-`; extensions: .kt .kts` line at the top of the query file, so a new language needs a query file alone.
+`; extensions: .kt .kts` line at the top of the query file, so a new language needs a query file alone; a
+`; inherits: typescript` line makes a dialect's file extend another language's query.
 """
 
 from __future__ import annotations
@@ -50,8 +51,17 @@ def language_for(path: str) -> str | None:
     return language_table().get(path[dot:].lower())
 
 
-def query_source(language: str) -> str:
-    return (QUERY_DIR / f"{language}.scm").read_text(encoding="utf-8")
+_INHERITS_LINE = re.compile(r"^;\s*inherits:\s*(\S+)\s*$", re.MULTILINE)
+
+
+def query_source(language: str, _seen: frozenset[str] = frozenset()) -> str:
+    """The language's tag query. A `; inherits: other` line at the top prepends `other`'s query, so a dialect
+    (TSX is TypeScript plus JSX) holds only what it adds."""
+    text = (QUERY_DIR / f"{language}.scm").read_text(encoding="utf-8")
+    match = _INHERITS_LINE.search(text[:500])
+    if match is None or match.group(1) in _seen | {language}:
+        return text
+    return query_source(match.group(1), _seen | {language}) + "\n" + text
 
 
 _TEST_DIRS = {"test", "tests", "testing", "__tests__", "spec", "specs", "test_utils"}
