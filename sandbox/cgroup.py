@@ -99,12 +99,9 @@ class Cgroup:
         mem = self.dirs.get("memory")
         try:
             if mem is not None:
-                return int((mem / "memory.failcnt").read_text()) > 0 and _oom_v1(mem)
+                return int((mem / "memory.failcnt").read_text()) > 0 and _oom_kills(mem / "memory.oom_control") > 0
             if "v2" in self.dirs:
-                for line in (self.dirs["v2"] / "memory.events").read_text().splitlines():
-                    key, _, value = line.partition(" ")
-                    if key == "oom_kill" and int(value) > 0:
-                        return True
+                return _oom_kills(self.dirs["v2"] / "memory.events") > 0
         except (OSError, ValueError):
             return False
         return False
@@ -161,15 +158,13 @@ def sweep_stale(parents: list[Path]) -> None:
                 Cgroup({"stale": entry}).remove()
 
 
-def _oom_v1(mem: Path) -> bool:
-    try:
-        for line in (mem / "memory.oom_control").read_text().splitlines():
-            key, _, value = line.partition(" ")
-            if key == "oom_kill" and int(value) > 0:
-                return True
-    except (OSError, ValueError):
-        return False
-    return False
+def _oom_kills(counters: Path) -> int:
+    """The `oom_kill` count of a cgroup's "key value" file (v1 memory.oom_control, v2 memory.events)."""
+    for line in counters.read_text().splitlines():
+        key, _, value = line.partition(" ")
+        if key == "oom_kill":
+            return int(value)
+    return 0
 
 
 def describe_limits() -> dict[str, str]:

@@ -1,11 +1,14 @@
-"""The sandbox's one user-facing error. It mirrors `agent.errors.DialError` (problem + fix) without importing
-anything above the sandbox, so the layering stays one-way; the CLI prints both the same way."""
+"""User-facing errors: a problem the user can act on, and the fix.
+
+`UserError` lives here, in the lowest layer, so the sandbox can raise one without importing anything above it;
+`agent.errors.DialError` builds on it, and the CLI prints every `UserError` the same way (two lines, no traceback).
+"""
 
 from __future__ import annotations
 
 
-class SandboxError(Exception):
-    """A sandbox backend that was asked for cannot be used here. `fix` says what to do."""
+class UserError(Exception):
+    """A problem the user can act on. `fix` says what to do about it."""
 
     exit_code = 2
 
@@ -19,3 +22,7 @@ class SandboxError(Exception):
         if self.fix:
             text += f"\n  fix: {self.fix}"
         return text
+
+
+class SandboxError(UserError):
+    """A sandbox backend that was asked for cannot be used here."""

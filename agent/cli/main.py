@@ -12,8 +12,7 @@ import sys
 import click
 
 from agent import __version__
-from agent.errors import DialError
-from sandbox.errors import SandboxError
+from sandbox.errors import UserError
 
 # command name -> "module:attribute" of a click.Command
 COMMANDS: dict[str, str] = {
@@ -64,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point: runs the CLI and turns user errors into two clear lines and an exit code."""
     try:
         result = cli.main(args=argv, prog_name="dial", standalone_mode=False)
-    except (DialError, SandboxError) as err:
+    except UserError as err:
         click.echo(err.render(), err=True)
         return err.exit_code
     except click.exceptions.Abort:
