@@ -60,6 +60,10 @@ class LoopSettings(Section):
     max_turns_per_iteration: int = Field(30, description="Tool-use turns within one round.")
     max_attempts_per_edit: int = Field(3, description="Attempts of one planned edit before giving up on it.")
     flaky_reruns: int = Field(1, description="Reruns of a failing test to flag flakiness.")
+    baseline_tests: bool = Field(
+        True, description="Run the full suite once before any edit, so tests that already failed and that nothing "
+        "ties to the task or the edits do not hold the run back (not in `dial fix`, where they are the task)."
+    )
     failure_summary_tokens: int = Field(2000, description="Token limit of the failure summary fed back.")
     map_tokens: int = Field(2048, description="Tokens of repo map in the system prompt.")
     output_tokens_per_call: int = Field(

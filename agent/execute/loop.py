@@ -8,6 +8,7 @@ when the task's thinking budget runs out. Every call is checked against the hard
 
 from __future__ import annotations
 
+import dataclasses
 import shlex
 from dataclasses import dataclass
 from typing import Any
@@ -58,6 +59,7 @@ class Runner:
     def run(self) -> RunReport:
         try:
             self._plan()
+            self._baseline()
             self._edit_all()
             self._verify()
         except stops.BudgetExhausted as stop:
@@ -113,6 +115,19 @@ class Runner:
             "plan", task=self.task.text, failures=self.task.failures,
             sites=self.plan.sites[:10], edits=self.plan.edits))
 
+    def _baseline(self) -> None:
+        """The full suite once before any edit: what already fails is told apart from what the edits break."""
+        if not self.p.run_baseline or self.p.test_command is None:
+            return
+        self._phase("test", "the full suite before any edit (baseline)")
+        run = self.p.run_tests(None)
+        self.p.baseline = {c.nodeid: c for c in run.failed}
+        failed = sorted(self.p.baseline)
+        self.report.tests.failing_before = failed
+        self.report.tried.append("tests round 0, before any edit: " + (
+            "the full suite passed" if run.passed else
+            f"{len(failed)} failing" + (f": {', '.join(failed[:5])}" if failed else f" (exit {run.exit_code})")))
+
     # --- 2. edit each planned site --------------------------------------------------------------------
     def _edit_all(self) -> None:
         self.report.iterations = 1
@@ -136,7 +151,7 @@ class Runner:
             raise stops.Failed("no test command", "no test command was found: pass --test-cmd to check the edits")
         last_signature: str | None = None
         while True:
-            run = self._run_tests()
+            run = self._without(self._run_tests(), self.report.tests.unrelated)
             signature = run.signature()
             if last_signature is not None and signature == last_signature:
                 raise stops.NoProgress(
@@ -163,19 +178,45 @@ class Runner:
         selected = self.p.select_tests()
         run = self.p.run_tests(selected)
         self._tests_seen(run, selected, full=selected is None)
-        if run.passed and selected is not None:
+        if self._green(run) and selected is not None:
             run = self.p.run_tests(None)
             self._tests_seen(run, None, full=True)
-        if run.passed:
+        if self._green(run):
             raise stops.Passed("tests pass")
         return run
+
+    def _green(self, run: Any) -> bool:
+        """Passed, or every failure already failed before any edit and nothing ties it to the task or the edits."""
+        if run.passed:
+            self.report.tests.unrelated = []
+            return True
+        failed = {c.nodeid for c in run.failed}
+        if not failed or run.timed_out:
+            return False
+        planned = [(e.path, e.start_line, e.end_line) for e in self.plan.edits]
+        unrelated = self.p.unrelated_old_failures(run, self.task, planned)
+        self.report.tests.unrelated = sorted(unrelated)
+        if failed <= unrelated:
+            self.report.tried.append(f"{len(failed)} failing test(s) failed before any edit too and nothing ties "
+                                     f"them to the task or the edits, so they do not hold the run back: "
+                                     f"{', '.join(sorted(failed)[:5])}")
+            return True
+        return False
+
+    @staticmethod
+    def _without(run: Any, nodeids: list[str]) -> Any:
+        """`run` without the unrelated old failures: they are not the model's to repair."""
+        if not nodeids:
+            return run
+        skip = set(nodeids)
+        return dataclasses.replace(run, cases=[c for c in run.cases if c.nodeid not in skip])
 
     def _tests_seen(self, run: Any, selected: list[str] | None, full: bool) -> None:
         t = self.report.tests
         failed = failed_ids(run)
         t.passed, t.failed, t.selected = bool(run.passed), failed, selected
         t.full_suite_run = t.full_suite_run or full
-        self.p.known_failures.update(failed)
+        self.p.known_failures.update(f for f in failed if f not in self.p.baseline or f in self.task.failing_tests)
         scope = "full suite" if full else f"{len(selected or [])} selected test file(s)/id(s)"
         state = "passed" if run.passed else (f"{len(failed)} failing" if failed else f"failed (exit {run.exit_code})")
         self.state.tests = f"{state} ({scope})"

@@ -39,6 +39,8 @@ class RunParts:
     prompts: Prompts = field(default_factory=Prompts)
     known_failures: set[str] = field(default_factory=set)
     test_limits: Any = None
+    run_baseline: bool = False  # run the full suite before any edit (see baseline_failures)
+    baseline: dict[str, Any] = field(default_factory=dict)  # node id -> TestCase failing before any edit
 
     @property
     def root(self) -> Path:
@@ -110,6 +112,34 @@ class RunParts:
         selected = list(select_tests(self.index, spans, self.root)) if spans else []
         selected += [t for t in sorted(self.known_failures) if t not in selected]
         return selected or None
+
+    def unrelated_old_failures(self, run: Any, task: Any, planned: list[tuple[str, int, int]]) -> set[str]:
+        """Failures of `run` that already failed before any edit and that nothing ties to the task or the edits.
+
+        Tied means: named as a failing test of the task, its test file written in the task, its test reaching
+        a planned site or changed code (test -> code edges), or a traceback frame, before or now, inside a
+        planned or edited file. A test the user wrote for the bug reaches the code the plan targets, so it
+        stays a target even when no edit was made.
+        """
+        from tools.testing import select_tests
+
+        if not self.baseline:
+            return set()
+        spans = changed_spans(self.workspace.diff()) + list(planned)
+        edited = {path for path, _, _ in spans}
+        covering = set(select_tests(self.index, spans, self.root)) if spans else set()
+        targets = set(task.failing_tests)
+        out: set[str] = set()
+        for case in run.failed:
+            before = self.baseline.get(case.nodeid)
+            if before is None or case.nodeid in targets:
+                continue
+            test_file = case.nodeid.split("::", 1)[0]
+            frames = {str(f.get("path")) for c in (before, case) for f in c.frames} | {str(case.path), str(before.path)}
+            if test_file in covering or test_file in task.text or frames & edited:
+                continue
+            out.add(case.nodeid)
+        return out
 
     def run_tests(self, select: list[str] | None) -> Any:
         from tools.testing import run_tests

@@ -42,6 +42,8 @@ class TestsRecord:
     failed: list[str] = field(default_factory=list)
     selected: list[str] | None = None
     full_suite_run: bool = False
+    failing_before: list[str] = field(default_factory=list)  # the full suite before any edit (baseline)
+    unrelated: list[str] = field(default_factory=list)  # failing before and now, tied to nothing in the task
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -50,6 +52,8 @@ class TestsRecord:
             "failed": list(self.failed),
             "selected": list(self.selected) if self.selected is not None else None,
             "full_suite_run": self.full_suite_run,
+            "failing_before": list(self.failing_before),
+            "unrelated": list(self.unrelated),
         }
 
 
@@ -120,4 +124,5 @@ class RunReport:
             return f"not run ({t.command or 'no test command'})"
         state = "passed" if t.passed else f"{len(t.failed)} failing"
         scope = "full suite" if t.full_suite_run else "selected tests"
-        return f"{state} ({scope}; {t.command})"
+        old = f"; {len(t.unrelated)} of them failing before any edit, unrelated" if t.unrelated and not t.passed else ""
+        return f"{state} ({scope}; {t.command}){old}"

@@ -158,7 +158,7 @@ def _assemble(options: RunOptions, repo: Path, config: DialConfig, view: View, m
                       secret_globs=config.tools.secret_globs, native_editor=bool(caps.native_text_editor))
     parts = RunParts(config=config, repo=repo, workspace=ws, index=index, model=model, caps=caps, toolbox=toolbox,
                      sandbox=box, test_command=command, view=view, prompts=Prompts(),
-                     test_limits=limits_of_tests)
+                     test_limits=limits_of_tests, run_baseline=config.loop.baseline_tests and not options.fix)
     task = TaskInput(options.task, failures=options.failures, failing_tests=list(options.failing_tests))
     if options.fix:
         task = _fix_task(parts)

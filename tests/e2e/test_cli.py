@@ -39,7 +39,8 @@ def test_run_json_then_replay_offline(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)  # stdout is exactly one JSON object
     assert set(result) == KEYS and result["status"] == "passed" and result["applied"] is False
-    assert set(result["tests"]) == {"command", "passed", "failed", "selected", "full_suite_run"}
+    assert set(result["tests"]) == {"command", "passed", "failed", "selected", "full_suite_run", "failing_before",
+                                    "unrelated"}
     assert result["tests"]["passed"] is True and result["tests"]["full_suite_run"] is True
     assert result["planned"]["thinking"] == sum(e["planned_thinking"] for e in result["edits"])
     assert "[plan]" in done.stderr  # progress goes to stderr when --json

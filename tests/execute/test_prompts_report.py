@@ -57,5 +57,6 @@ def test_json_report_has_exactly_the_documented_keys() -> None:
     assert set(data["edits"][0]) == {"path", "symbol", "difficulty", "planned_thinking", "attempts", "spent"}
     assert data["edits"][0]["spent"] == {"input_tokens": 10, "output_tokens": 20, "cache_read_tokens": 4,
                                          "cache_write_tokens": 3, "thinking_tokens": 15, "thinking_estimated": True}
-    assert set(data["tests"]) == {"command", "passed", "failed", "selected", "full_suite_run"}
+    assert set(data["tests"]) == {"command", "passed", "failed", "selected", "full_suite_run", "failing_before",
+                                  "unrelated"}
     assert set(data["planned"]) == {"thinking"}
