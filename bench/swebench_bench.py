@@ -192,7 +192,7 @@ def run(rows: list[dict[str, Any]], caps: Any) -> list[dict[str, Any]]:
                 "raw": {k: {str(i): round(v, 5) for i, v in vals.items() if i in keep} for k, vals in loc.raw.items()},
                 "syms": syms, "edit_features": feats,
                 "text_features": {k: tf[k] for k in ("words", "code", "calls", "cue_hard", "cue_easy", "cue_feature",
-                                                     "traceback", "tests", "test_files")},
+                                                     "traceback", "prompt", "ticket", "tests", "test_files")},
             })
         print(f"  {repo} {version}: {len(items)} issues, {len(files)} files, index+baseline {built:.1f}s, "
               f"total {time.perf_counter() - started:.1f}s", file=sys.stderr, flush=True)

@@ -98,6 +98,14 @@ def dotted_names(text: str) -> set[str]:
 _CODE_LINE = re.compile(r'\s*(File "|Traceback \(|[A-Za-z_][\w.]*(Error|Exception|Warning):)')
 
 
+def title_of(text: str) -> str:
+    """The first non-empty line: an issue's title, or the sentence a request starts with, states the problem."""
+    for line in text.splitlines():
+        if line.strip():
+            return line.strip().lstrip("#").strip()
+    return ""
+
+
 def prose_of(text: str) -> str:
     """The prose of an issue: code fences, indented or `>>>` lines and traceback lines removed.
 

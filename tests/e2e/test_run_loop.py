@@ -58,14 +58,16 @@ def test_run_fixes_a_two_file_bug_with_an_escalated_second_attempt(shop: Path) -
     # The budget split and the escalation happened as planned, seen on the wire.
     run_dir = Path(report.run_dir)
     plan = json.loads((run_dir / "plan.json").read_text())
-    by_path = {e["path"]: e for e in plan["edits"]}
-    assert {"shop/money.py", "shop/tax.py"} <= set(by_path)
-    escalated = int(max(by_path["shop/money.py"]["thinking_budget"], 1024) * ESCALATION)
-    assert escalated - by_path["shop/money.py"]["thinking_budget"] <= plan["reserve"]
+    by_site = {(e["path"], e["symbol"].rsplit(".", 1)[-1]): e for e in plan["edits"]}
+    assert set(SITES.items()) <= set(by_site)
+    to_cents = by_site["shop/money.py", "to_cents"]
+    escalated = int(max(to_cents["thinking_budget"], 1024) * ESCALATION)
+    assert escalated - to_cents["thinking_budget"] <= plan["reserve"]
     assert thinking_budgets(server) == expected_budgets(plan, coder, escalated)
     assert [s["kind"] for s in coder.seen][-2:] == ["repair", "result"]
-    edits = {e.path: e for e in report.edits}
-    assert edits["shop/money.py"].attempts == 2 and edits["shop/tax.py"].attempts == 1
+    edits = {(e.path, e.symbol.rsplit(".", 1)[-1]): e for e in report.edits}
+    assert edits["shop/money.py", "to_cents"].attempts == 2 and edits["shop/tax.py", "add_tax"].attempts == 1
+    assert all(e.attempts == 1 for site, e in edits.items() if site not in SITES.items())
 
     # Spent is the provider's usage, summed exactly; the run dir holds every record.
     usage = recorded_usage(run_dir)

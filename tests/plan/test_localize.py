@@ -76,3 +76,19 @@ def test_trace_parsing_maps_foreign_checkouts_and_drops_site_packages() -> None:
     frames = parse_frames(out, {"textkit/slug.py", "tests/test_slug.py"})
     assert [(f.path, f.line) for f in frames] == [("tests/test_slug.py", 5), ("textkit/slug.py", 9)]
     assert parse_failing_tests(out) == ["tests/test_slug.py::test_slugify"]
+
+
+def test_the_first_line_is_a_title_whose_words_count_on_their_own(index, sample_repo: Path) -> None:
+    from agent.plan.localize import WEIGHTS
+    from agent.plan.text import title_of
+
+    assert title_of("\n\n## Slugs lose dashes\nbody text") == "Slugs lose dashes"
+    assert title_of("   \n") == ""
+    body = "We render documents as HTML pages with a heading for each document we render. " * 4
+    task = TaskInput(text="Sentences split wrongly on abbreviations\n\n" + body)
+    with_title = localise(index, task, repo=sample_repo)
+    without = localise(index, task, repo=sample_repo, weights=dict(WEIGHTS, title=0.0))
+    assert with_title.raw["title"] and max(with_title.raw["title"].values()) == 1.0
+    assert without.sites[0].path == "textkit/render.py"  # the body's many words win on their own
+    assert with_title.sites[0].path == "textkit/tokens.py" and with_title.sites[0].symbol.endswith("sentences")
+    assert any(w.startswith("title 1.00") for w in with_title.sites[0].why)

@@ -68,7 +68,7 @@ def test_a_file_base_name_written_in_the_text_is_a_pointer_shared_by_its_namesak
     assert "db/io.py" not in hits and "db/__init__.py" not in hits  # too short to point anywhere; a package
 
 
-def test_calls_written_in_the_issue_count_once_each() -> None:
+def test_calls_sessions_and_ticket_references_are_counted_from_the_text() -> None:
     from agent.plan.localize import Localisation
     from agent.plan.types import TaskInput
 
@@ -77,4 +77,33 @@ def test_calls_written_in_the_issue_count_once_each() -> None:
     many = D.task_features(TaskInput(text="parse(x) calls clean(y), which calls save(z) and full_clean()"), empty)
     assert few["calls"] == pytest.approx(math.log1p(1))
     assert many["calls"] == pytest.approx(math.log1p(4))
-    assert D.score(dict(few, calls=many["calls"])) > D.score(few)  # more code named in the issue: a bigger change
+    session = D.task_features(TaskInput(text=">>> a = Poly(x)\n>>> a.degree()\nIn [3]: b\nsee #20003 and #42, not &#39;"),
+                              empty)
+    assert session["prompt"] == pytest.approx(math.log1p(3))
+    assert session["ticket"] == pytest.approx(math.log1p(2))  # an HTML entity is not a ticket
+    assert few["prompt"] == few["ticket"] == 0.0
+    # a problem shown in a session and tied to earlier tickets is a bigger one (fitted on SWE-bench's tune half)
+    assert D.score(dict(few, prompt=session["prompt"], ticket=session["ticket"])) > D.score(few)
+
+
+def test_an_edit_in_a_larger_file_is_harder_and_an_unreadable_file_counts_as_long_as_the_symbol(tmp_path) -> None:
+    from agent.plan.sources import SourceCache
+
+    class Index:
+        def fan_in(self, _: int) -> int:
+            return 1
+
+        fan_out = fan_in
+
+    class Sym:
+        def __init__(self, path: str) -> None:
+            self.id, self.path, self.start_line, self.end_line = 1, path, 2, 4
+
+    (tmp_path / "small.py").write_text("x = 1\ndef f(a):\n    if a:\n        return a\n")
+    (tmp_path / "big.py").write_text("x = 1\ndef f(a):\n    if a:\n        return a\n" + "y = 2\n" * 2000)
+    source = SourceCache(tmp_path)
+    small, big = (D.edit_features(Index(), Sym(p), source) for p in ("small.py", "big.py"))
+    assert small["file_lines"] == pytest.approx(math.log1p(4)) and big["file_lines"] == pytest.approx(math.log1p(2004))
+    assert small["branches"] == big["branches"] > 0
+    assert D.score(big) > D.score(small)
+    assert D.edit_features(Index(), Sym("gone.py"), source)["file_lines"] == pytest.approx(math.log1p(4))
