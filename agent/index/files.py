@@ -10,6 +10,7 @@ import fnmatch
 import os
 import stat
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -36,19 +37,32 @@ class Discovery:
         self.skipped[reason] = self.skipped.get(reason, 0) + 1
 
 
-def _git_files(root: Path) -> list[str] | None:
+def _git_files(root: Path, meanwhile: Callable[[], None] | None = None) -> list[str] | None:
+    """Tracked plus untracked-not-ignored files; `meanwhile` runs while git lists them (it takes ~40 ms)."""
     if not (root / ".git").exists():
+        if meanwhile:
+            meanwhile()
         return None
     try:
-        proc = subprocess.run(
+        proc = subprocess.Popen(
             ["git", "-C", str(root), "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-            capture_output=True, timeout=120, check=False,
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
         )
-    except (OSError, subprocess.TimeoutExpired):
+    except OSError:
+        if meanwhile:
+            meanwhile()
+        return None
+    try:
+        if meanwhile:
+            meanwhile()
+        out, _ = proc.communicate(timeout=120)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
         return None
     if proc.returncode != 0:
         return None
-    names = proc.stdout.decode("utf-8", "surrogateescape").split("\0")
+    names = out.decode("utf-8", "surrogateescape").split("\0")
     return sorted({n for n in names if n})
 
 
@@ -62,10 +76,10 @@ def _walk_files(root: Path) -> list[str]:
     return sorted(out)
 
 
-def discover(root: Path, exclude: list[str], max_bytes: int) -> Discovery:
-    """List indexable files with their stat, counting every skip by reason."""
+def discover(root: Path, exclude: list[str], max_bytes: int, meanwhile: Callable[[], None] | None = None) -> Discovery:
+    """List indexable files with their stat, counting every skip by reason (`meanwhile`: see `_git_files`)."""
     found = Discovery()
-    names = _git_files(root)
+    names = _git_files(root, meanwhile)
     if names is None:
         names = _walk_files(root)
     root_str = str(root)

@@ -104,7 +104,10 @@ class RepoIndex:
         """Re-parse files whose content changed, drop deleted ones, re-link the graph; return the stats."""
         started = time.perf_counter()
         with store.writer_lock(self.repo):
-            found = discover(self.repo, self.exclude, self.max_file_bytes)
+            # an empty index means a cold build in worker processes: they are forked from this one, so the
+            # parser modules loaded here while git lists the files are loaded in each of them for free
+            preload = _load_parsers if Updater.is_empty(self.con) else None
+            found = discover(self.repo, self.exclude, self.max_file_bytes, preload)
             known = {r[0]: r[1:] for r in self.con.execute("SELECT path, mtime_ns, size, hash FROM files")}
             current = {c.path for c in found.candidates}
             deleted = [p for p in known if p not in current]
@@ -371,6 +374,17 @@ def _try_open(path: Path) -> tuple[sqlite3.Connection | None, str | None]:
                 con.close()
             return None, f"it is not a readable SQLite database ({exc})"
     return None, "it stayed locked"  # not reached: the loop returns on its last attempt
+
+
+def _load_parsers() -> None:
+    """Run while git lists the files of a cold build: the pool's workers are forked from this process after
+    discovery, so what is loaded here they have from the start (~20 ms each otherwise): the parser modules,
+    and Python's parser and query, the language dial meets most (others are built in the workers)."""
+    from agent.index.coldbuild import cold_build  # noqa: F401
+    from agent.index.extract import _tools
+    from agent.index.python_imports import python_rows  # noqa: F401
+
+    _tools("python")
 
 
 class _Progress:

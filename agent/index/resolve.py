@@ -44,6 +44,28 @@ class Resolver:
                 by_name_file.setdefault((name, file_id), []).append(sid)
         self._cache.clear()
 
+    def add_file(self, file_id: int, base: int, keys: tuple[list[str], list[str], dict[str, list[int]]]) -> None:
+        """`add` for one file's definitions numbered from `base`, given as `bulk.def_keys` (built in a worker):
+        the same lists in the same order, with one step per distinct name instead of per definition."""
+        quals, roots, names = keys
+        by_qual, by_name, by_name_file = self._by_qual, self._by_name, self._by_name_file
+        for sid, qual in enumerate(quals, base):
+            ids = by_qual.get(qual)
+            if ids is None:
+                by_qual[qual] = [sid]
+            else:
+                ids.append(sid)
+        self.roots.update(roots)
+        for name, idxs in names.items():
+            ids = [base + i for i in idxs]
+            by_name_file[(name, file_id)] = ids
+            have = by_name.get(name)
+            if have is None:
+                by_name[name] = ids[:]
+            else:
+                have.extend(ids)
+        self._cache.clear()
+
     def resolve(self, file_id: int, tname: str, hint: str) -> list[tuple[int, float]]:
         cache = self._cache
         if hint:
@@ -82,3 +104,23 @@ def edges_for_uses(resolver: Resolver, file_id: int, uses: Iterable[tuple[int, s
                 key = (src, dst)
                 acc[key] = acc.get(key, 0.0) + w * count
     return [(s, d, w) for (s, d), w in acc.items()]
+
+
+def edge_values(resolver: Resolver, files: Iterable[tuple[int, int, dict[tuple[int, str, str], int]]]) -> list[object]:
+    """`edges_for_uses` over many files, rows laid end to end as (src, dst, weight, file id) for `bulk`;
+    uses come as {(enclosing index, target name, hint): count} with the file's id base to add."""
+    out: list[object] = []
+    extend = out.extend
+    resolve = resolver.resolve
+    for file_id, base, uses in files:
+        acc: dict[tuple[int, int], float] = {}
+        get = acc.get
+        for (e, tname, hint), count in uses.items():
+            src = base + e
+            for dst, w in resolve(file_id, tname, hint):
+                if dst != src:
+                    key = (src, dst)
+                    acc[key] = get(key, 0.0) + w * count
+        for (s, d), w in acc.items():
+            extend((s, d, w, file_id))
+    return out

@@ -51,8 +51,12 @@ def db_path(repo: Path) -> Path:
 
 
 def connect(path: Path) -> sqlite3.Connection:
-    con = sqlite3.connect(str(path), timeout=60, isolation_level=None, check_same_thread=False)
+    # the cold build's multi-row INSERTs use one statement per row count (bulk.py): keep them all compiled
+    con = sqlite3.connect(str(path), timeout=60, isolation_level=None, check_same_thread=False, cached_statements=256)
     con.execute("PRAGMA busy_timeout=60000")
+    # takes effect only on a new file (before its first table): 16 KB pages made the cold build's index builds
+    # and commit ~0.05 s cheaper on django than 4 KB (fewer pages and WAL frames); no-op on an existing index
+    con.execute("PRAGMA page_size=16384")
     con.execute("PRAGMA journal_mode=WAL")
     con.execute("PRAGMA synchronous=NORMAL")
     con.execute("PRAGMA temp_store=MEMORY")
@@ -102,10 +106,11 @@ def drop_indexes(con: sqlite3.Connection) -> None:
         con.execute(f"DROP INDEX IF EXISTS {name}")
 
 
-def create_indexes(con: sqlite3.Connection, edges: bool = True) -> None:
-    """Build the indexes (IF NOT EXISTS, so calling it twice is cheap); `edges=False` leaves the edge ones."""
+def create_indexes(con: sqlite3.Connection, edges: bool = True, only: tuple[str, ...] = ()) -> None:
+    """Build the indexes (IF NOT EXISTS, so calling it twice is cheap); `edges=False` leaves the edge ones,
+    `only` names the ones to build."""
     for stmt in index_statements():
-        if edges or " ON edges" not in stmt:
+        if (edges or " ON edges" not in stmt) and (not only or stmt.split("EXISTS", 1)[1].split()[0] in only):
             con.execute(stmt)
 
 

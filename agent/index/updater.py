@@ -24,23 +24,29 @@ from agent.index.languages import is_test_path, module_name
 POOL_THRESHOLD = 48
 
 
-def _run_jobs(jobs: list[tuple[str, str, str, str | None]], progress: Callable[[int], None] | None) -> Iterator[tuple[str, str, Any]]:
-    """Parse in a process pool using every core when there is enough work, in-process otherwise."""
+def _run_jobs(jobs: list[tuple[str, str, str, str | None]], progress: Callable[[int], None] | None,
+              work: Callable[[tuple[str, str, str, str | None]], tuple[str, str, Any]] = parse_job,
+              sizes: dict[str, int] | None = None) -> Iterator[tuple[str, str, Any]]:
+    """Parse in a process pool using every core when there is enough work, in-process otherwise.
+
+    `work` is the worker function (`extract.parse_job`, or `bulk.bulk_job` for a cold build); `sizes` are the
+    files' sizes from discovery when the caller has them (else each file is stat-ed again to order the jobs).
+    """
     workers = os.cpu_count() or 1
     if len(jobs) < POOL_THRESHOLD or workers == 1:
         for job in jobs:
-            yield parse_job(job)
+            yield work(job)
             if progress:
                 progress(1)
         return
     # biggest first so one large file does not finish alone at the end
-    jobs = sorted(jobs, key=lambda j: -_size(j))
+    jobs = sorted(jobs, key=lambda j: -sizes[j[1]]) if sizes is not None else sorted(jobs, key=lambda j: -_size(j))
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor  # imported here: the warm path never needs it
 
     ctx = multiprocessing.get_context("fork" if sys.platform != "win32" else "spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-        for result in pool.map(parse_job, jobs, chunksize=max(1, min(16, len(jobs) // (workers * 16)))):
+        for result in pool.map(work, jobs, chunksize=max(1, min(16, len(jobs) // (workers * 16)))):
             yield result
             if progress:
                 progress(1)

@@ -67,3 +67,15 @@ def test_references_inside_a_scope_belong_to_the_nearest_symbol() -> None:
         ("g", 4, "call", 3, ""),
         ("f", 6, "call", 4, ""),
     ]
+
+
+def test_doc_is_the_first_non_empty_line_whatever_the_line_breaks() -> None:
+    """`_clean_doc` cuts a docstring one line at a time (not all of it); it must find the line `splitlines` would."""
+    from agent.index.extract import _clean_doc
+
+    assert _clean_doc('"""\n\n   Return the thing.\n   More.\n"""') == "Return the thing."
+    assert _clean_doc('"""\r\n\r\nWindows line.\r\nNext."""') == "Windows line."
+    assert _clean_doc("#\n# \n#  comment text\n") == "comment text"
+    assert _clean_doc('"""\x0b\x0c\u2028 after odd breaks"""') == "after odd breaks"
+    assert _clean_doc('""""""') == ""
+    assert _clean_doc("x" * 300) == "x" * 200
