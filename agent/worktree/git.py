@@ -78,3 +78,13 @@ class Git:
 
     def ok(self, *args: str) -> bool:
         return self.run(*args, check=False).returncode == 0
+
+
+def copy_index(real: Path, dest: Path) -> None:
+    """Copy an index file to a private one, keeping its stat data and the file's own mtime.
+
+    Git checks by content an entry that is not older than the index file (the racy-clean rule; a git built
+    without nanosecond stat compares whole seconds). A copy with a fresh mtime would make a same-size change
+    written in the same second as the index look clean by stat, and `git add -A` would drop it.
+    """
+    shutil.copy2(real, dest)

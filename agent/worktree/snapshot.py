@@ -8,13 +8,12 @@ whose work tree is the directory itself: the same plumbing then works unchanged.
 
 from __future__ import annotations
 
-import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from agent.errors import DialError
-from agent.worktree.git import Git
+from agent.worktree.git import Git, copy_index
 
 IN_PROGRESS = {
     "MERGE_HEAD": ("a merge", "git merge --continue (or git commit)", "git merge --abort"),
@@ -93,7 +92,7 @@ def snapshot(info: RepoInfo) -> str:
         if not real_index.is_absolute():
             real_index = info.root / real_index
         if real_index.exists():
-            shutil.copyfile(real_index, index)  # keeps staged changes and stat data (fast add)
+            copy_index(real_index, index)  # keeps staged changes and stat data (fast add)
         elif head is not None:
             info.git.run("read-tree", head, index=index)
         info.git.run("add", "-A", "--", ".", index=index)

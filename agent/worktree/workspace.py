@@ -13,14 +13,13 @@ import json
 import os
 import re
 import secrets
-import shutil
 import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from agent.errors import DialError
-from agent.worktree.git import Git
+from agent.worktree.git import Git, copy_index
 from agent.worktree.snapshot import RepoInfo, exclude_dial_dir, locate, refuse_in_progress, snapshot
 
 RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,100}$")
@@ -127,7 +126,7 @@ class Workspace:
             real = Path(self.git.out("rev-parse", "--git-path", "index"))
             real = real if real.is_absolute() else self.path / real
             if real.exists():
-                shutil.copyfile(real, index)
+                copy_index(real, index)
             self.git.run("add", "-A", "--", ".", index=index)
             return self.git.run("diff", "--cached", "--no-color", "--no-ext-diff", *args, index=index).stdout.decode(
                 errors="replace"
