@@ -7,9 +7,17 @@ from pathlib import Path
 
 from agent.index import store
 
+BUSY = "another dial process is writing the index (a build in progress); check again when it finishes"
 
-def health(repo: Path) -> dict[str, object]:
-    """{"exists", "schema_ok", "files", "symbols", "path", "message"} for the index of `repo`."""
+
+def _busy(error: str) -> bool:
+    """A writer holds the file (a cold build keeps it until it commits): not a broken index."""
+    return "locked" in error or "busy" in error
+
+
+def health(repo: Path, wait_s: float = 5.0) -> dict[str, object]:
+    """{"exists", "schema_ok", "files", "symbols", "path", "message"} for the index of `repo`; waits at most
+    `wait_s` for a writer (a cold build holds the file until it commits)."""
     path = store.db_path(Path(repo))
     out: dict[str, object] = {"exists": path.is_file(), "schema_ok": False, "files": 0, "symbols": 0,
                               "path": str(path), "message": ""}
@@ -17,9 +25,12 @@ def health(repo: Path) -> dict[str, object]:
         out["message"] = "no index yet; `dial index` builds it"
         return out
     try:
-        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
+        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=wait_s)
         try:
             problem = store.schema_problem(con)
+            if problem and _busy(problem):
+                out["message"] = BUSY
+                return out
             if problem:
                 out["message"] = f"the index will be rebuilt on next use: {problem}"
                 return out
@@ -30,5 +41,8 @@ def health(repo: Path) -> dict[str, object]:
         finally:
             con.close()
     except sqlite3.Error as exc:
-        out["message"] = f"the index cannot be read ({exc}); `dial index` rebuilds it"
+        if _busy(str(exc)):
+            out["message"] = BUSY
+        else:
+            out["message"] = f"the index cannot be read ({exc}); `dial index` rebuilds it"
     return out

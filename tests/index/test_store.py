@@ -77,3 +77,20 @@ def test_two_processes_at_once(tmp_path: Path) -> None:
     with RepoIndex.open(repo) as idx:
         idx.update(progress=False)
         assert dump(idx) == got
+
+
+def test_health_says_a_build_is_in_progress_instead_of_suggesting_a_rebuild(py_repo: Path) -> None:
+    with RepoIndex.open(py_repo) as idx:
+        idx.update(progress=False)
+    writer = sqlite3.connect(py_repo / ".dial" / "index.sqlite", isolation_level=None)
+    try:
+        writer.execute("PRAGMA journal_mode=DELETE")  # what a cold build runs under
+        writer.execute("BEGIN EXCLUSIVE")
+        report = health(py_repo, wait_s=0.1)
+        assert report["schema_ok"] is False and "a build in progress" in str(report["message"])
+        assert "rebuilds it" not in str(report["message"])
+    finally:
+        writer.execute("ROLLBACK")
+        writer.execute("PRAGMA journal_mode=WAL")
+        writer.close()
+    assert health(py_repo)["schema_ok"] is True
