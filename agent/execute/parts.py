@@ -39,7 +39,7 @@ class RunParts:
     prompts: Prompts = field(default_factory=Prompts)
     known_failures: set[str] = field(default_factory=set)
     test_limits: Any = None
-    run_baseline: bool = False  # run the full suite before any edit (see baseline_failures)
+    run_baseline: bool = False  # run the full suite once before any edit (config loop.baseline_tests)
     baseline: dict[str, Any] = field(default_factory=dict)  # node id -> TestCase failing before any edit
 
     @property
