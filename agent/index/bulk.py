@@ -9,12 +9,11 @@ and symbol id are not known in a worker). Rows keep their order, so rowids are w
 
 from __future__ import annotations
 
-import os
 from functools import lru_cache
 from itertools import chain
 from typing import Any
 
-from agent.index.extract import DefRow, extract_rows, file_hash, skip_reason, use_counts
+from agent.index.extract import DefRow, extract_rows, read_for_parse, use_counts
 
 CHUNK = 32  # rows per statement; django's refs: 0.285 s with 16, 0.269 s with 32, 0.293 s with 64
 SYMBOL_WIDTH = 9  # (index, name, qualname, kind, start, end, signature, doc, parent index or None)
@@ -79,16 +78,10 @@ def def_keys(defs: list[DefRow]) -> tuple[list[str], list[str], dict[str, list[i
 def bulk_job(job: tuple[str, str, str, str | None]) -> tuple[str, str, Any]:
     """Worker entry of the cold build: like `extract.parse_job`, with an "ok" payload of
     (hash, symbol chunks, symbol rest, ref chunks, ref rest, definition count, `def_keys`, use counts, errors)."""
-    root, path, language, _ = job
-    try:
-        with open(os.path.join(root, path), "rb") as fh:
-            data = fh.read()
-    except OSError as exc:
-        return path, "unreadable", exc.strerror or str(exc)
-    digest = file_hash(data)
-    reason = skip_reason(path, data)
-    if reason:
-        return path, "skip", (digest, reason)
+    root, path, language, old_hash = job
+    data, digest = read_for_parse(root, path, old_hash)
+    if data is None:
+        return (path, *digest)
     defs, rows, errors = extract_rows(data, language, path)
     syms = list(chain.from_iterable((i, *d[:7], d[7] if d[7] >= 0 else None) for i, d in enumerate(defs)))
     sym_chunks, sym_rest = chunked(syms, SYMBOL_WIDTH)

@@ -84,19 +84,28 @@ def parse_job(job: tuple[str, str, str, str | None]) -> tuple[str, str, Any]:
     "unreadable" (message).
     """
     root, path, language, old_hash = job
+    data, digest = read_for_parse(root, path, old_hash)
+    if data is None:
+        return (path, *digest)
+    defs, rows, errors = extract_rows(data, language, path)
+    return path, "ok", (digest, defs, rows, uses_of(list(chain.from_iterable(rows))), errors)
+
+
+def read_for_parse(root: str, path: str, old_hash: str | None) -> tuple[bytes, str] | tuple[None, tuple[str, Any]]:
+    """(bytes, hash) of a file that needs parsing; else (None, (status, payload)) for a worker to return as it
+    is: "unreadable" (message), "same" (hash unchanged) or "skip" ((hash, reason)). Shared by both workers."""
     try:
         with open(os.path.join(root, path), "rb") as fh:
             data = fh.read()
     except OSError as exc:
-        return path, "unreadable", exc.strerror or str(exc)
+        return None, ("unreadable", exc.strerror or str(exc))
     digest = file_hash(data)
     if digest == old_hash:
-        return path, "same", digest
+        return None, ("same", digest)
     reason = skip_reason(path, data)
     if reason:
-        return path, "skip", (digest, reason)
-    defs, rows, errors = extract_rows(data, language, path)
-    return path, "ok", (digest, defs, rows, uses_of(list(chain.from_iterable(rows))), errors)
+        return None, ("skip", (digest, reason))
+    return data, digest
 
 
 def uses_of(flat: list[Any]) -> list[tuple[int, str, str, int]]:
