@@ -82,7 +82,7 @@ def map_cmd(repo: str, query: str | None, query_file: str | None, tokens: int, u
             raise DialError(f"cannot read {query_file}: {exc.strerror}", "pass a readable file to --query-file") from exc
     idx = _open(repo)
     try:
-        idx.update()
+        idx.update(meanwhile=_load_ranking)
         diff = changed_files(idx.repo) if use_diff else []
         repo_map = idx.repo_map(tokens=tokens, seeds=Seeds.from_task(text, failures=text, diff_paths=diff))
     finally:
@@ -91,6 +91,11 @@ def map_cmd(repo: str, query: str | None, query_file: str | None, tokens: int, u
         click.echo(json.dumps(repo_map.as_dict()))
     else:
         click.echo(repo_map.text, nl=False)
+
+
+def _load_ranking() -> None:
+    """Import the ranking (numpy, ~0.09 s) while git lists the files, instead of after."""
+    import agent.index.ranking  # noqa: F401
 
 
 @click.command("symbols")

@@ -100,13 +100,15 @@ class RepoIndex:
 
     # ---- building -------------------------------------------------------------------------------------
 
-    def update(self, progress: bool | None = None) -> IndexStats:
-        """Re-parse files whose content changed, drop deleted ones, re-link the graph; return the stats."""
+    def update(self, progress: bool | None = None, meanwhile: Callable[[], None] | None = None) -> IndexStats:
+        """Re-parse files whose content changed, drop deleted ones, re-link the graph; return the stats.
+        `meanwhile` runs while git lists the files (a caller's own imports, say), unless a cold build needs
+        that time to load the parsers."""
         started = time.perf_counter()
         with store.writer_lock(self.repo):
             # an empty index means a cold build in worker processes: they are forked from this one, so the
             # parser modules loaded here while git lists the files are loaded in each of them for free
-            preload = _load_parsers if Updater.is_empty(self.con) else None
+            preload = _load_parsers if Updater.is_empty(self.con) else meanwhile
             found = discover(self.repo, self.exclude, self.max_file_bytes, preload)
             known = {r[0]: r[1:] for r in self.con.execute("SELECT path, mtime_ns, size, hash FROM files")}
             current = {c.path for c in found.candidates}

@@ -34,3 +34,12 @@ def test_repo_index_signatures() -> None:
     assert fields == ["id", "name", "qualname", "kind", "path", "language", "start_line", "end_line", "signature", "doc"]
     assert list(index.Reference.__dataclass_fields__) == ["name", "path", "line", "kind", "enclosing_id"]
     assert index.estimate_tokens("abcd" * 10) == 10 and index.estimate_tokens("abc") == 1
+
+
+def test_update_runs_the_callers_work_while_git_lists_files_but_not_during_a_cold_build(py_repo) -> None:  # noqa: ANN001
+    calls: list[str] = []
+    with index.RepoIndex.open(py_repo) as idx:
+        cold = idx.update(progress=False, meanwhile=lambda: calls.append("cold"))
+        assert cold.reparsed == 5 and calls == []  # a cold build spends that time loading the parsers
+        warm = idx.update(progress=False, meanwhile=lambda: calls.append("warm"))
+        assert warm.reparsed == 0 and calls == ["warm"]
