@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+from functools import lru_cache
 from typing import Iterable
 
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -35,13 +36,27 @@ def split_identifier(name: str) -> list[str]:
 def tokenize(text: str, keep_whole: bool = True) -> list[str]:
     """Words of `text` for BM25: identifier parts, plus whole identifiers that had parts, minus stopwords."""
     out: list[str] = []
+    words = _word_tokens if keep_whole else _part_tokens
     for word in _WORD.findall(text):
-        parts = split_identifier(word)
-        out.extend(p for p in parts if len(p) > 1 and p not in STOPWORDS and not p.isdigit())
-        whole = word.lower().strip("_")
-        if keep_whole and len(parts) > 1 and whole not in STOPWORDS:
-            out.append(whole)
+        out.extend(words(word))
     return out
+
+
+@lru_cache(maxsize=1 << 18)
+def _part_tokens(word: str) -> tuple[str, ...]:
+    """One identifier's BM25 words. Cached: code repeats its identifiers, and planning on a large repo
+    tokenises every file and every symbol body (splitting each occurrence anew was most of `dial plan`)."""
+    return tuple(p for p in split_identifier(word) if len(p) > 1 and p not in STOPWORDS and not p.isdigit())
+
+
+@lru_cache(maxsize=1 << 18)
+def _word_tokens(word: str) -> tuple[str, ...]:
+    """`_part_tokens` plus the whole identifier when it had parts."""
+    parts = _part_tokens(word)
+    whole = word.lower().strip("_")
+    if len(split_identifier(word)) > 1 and whole not in STOPWORDS:
+        return parts + (whole,)
+    return parts
 
 
 def path_words(path: str) -> list[str]:

@@ -19,6 +19,15 @@ def test_identifiers_split_on_snake_and_camel_case() -> None:
     assert "the" not in tokenize("the value of the thing")
 
 
+def test_cached_word_splitting_keeps_the_two_modes_apart() -> None:
+    text = "parse_HTTPDate parse_HTTPDate self.value_2 __init__"
+    whole = ["parse", "http", "date", "parse_httpdate", "parse", "http", "date", "parse_httpdate", "value",
+             "value_2", "init"]
+    assert tokenize(text) == whole
+    assert tokenize(text, keep_whole=False) == ["parse", "http", "date", "parse", "http", "date", "value", "init"]
+    assert tokenize(text) == whole  # asked again after the other mode: the same words
+
+
 def test_mentions_and_module_paths_are_found_in_prose() -> None:
     text = "Since #20003, core.validators.URLValidator accepts it; call `slugify` or unique_slug() instead"
     found = mentioned_identifiers(text)
