@@ -45,16 +45,22 @@ class _Bm25:
         if self._bm is None:
             return
         bm = self._bm
-        rows, cols, vals = [], [], []
+        rows: list[int] = []
+        cols: list[int] = []
+        tfs: list[int] = []
         lengths = np.asarray(bm.doc_len, dtype=float)
         norm = bm.k1 * (1 - bm.b + bm.b * lengths / bm.avgdl)
+        column = self._col.setdefault
         for i, freqs in enumerate(bm.doc_freqs):
             for term, tf in freqs.items():
-                col = self._col.setdefault(term, len(self._col))
-                rows.append(i)
-                cols.append(col)
-                vals.append(tf * (bm.k1 + 1) / (tf + norm[i]))
-        self._matrix = csc_matrix((vals, (rows, cols)), shape=(self.size, max(1, len(self._col))))
+                cols.append(column(term, len(self._col)))
+                tfs.append(tf)
+            rows.extend([i] * len(freqs))
+        # the term weights in one vectorised step (the same float operations, in the same order, per entry)
+        tf_arr = np.asarray(tfs, dtype=float)
+        row_arr = np.asarray(rows, dtype=np.int64)
+        vals = tf_arr * (bm.k1 + 1) / (tf_arr + norm[row_arr])
+        self._matrix = csc_matrix((vals, (row_arr, cols)), shape=(self.size, max(1, len(self._col))))
         self._idf = np.zeros(max(1, len(self._col)))
         for term, col in self._col.items():
             self._idf[col] = bm.idf.get(term, 0.0)

@@ -116,3 +116,22 @@ def test_an_edit_in_a_larger_file_is_harder_and_an_unreadable_file_counts_as_lon
     assert small["branches"] == big["branches"] > 0
     assert D.score(big) > D.score(small)
     assert D.edit_features(Index(), Sym("gone.py"), source)["file_lines"] == pytest.approx(math.log1p(4))
+
+
+def test_the_sparse_bm25_scores_equal_the_librarys_own() -> None:
+    import random
+
+    import numpy as np
+    from rank_bm25 import BM25Okapi
+
+    from agent.plan.lexical import _Bm25
+
+    rng = random.Random(7)
+    vocab = [f"w{i}" for i in range(60)]
+    docs = [[rng.choice(vocab) for _ in range(rng.randint(0, 40))] for _ in range(200)]
+    ours = _Bm25(docs)
+    theirs = BM25Okapi([d or ["_"] for d in docs])
+    for _ in range(20):
+        query = list(dict.fromkeys(rng.choice(vocab) for _ in range(rng.randint(1, 6))))
+        assert np.allclose(ours.scores(query), theirs.get_scores(query), rtol=1e-12, atol=1e-12)
+    assert not ours.scores(["absent"]).any()
