@@ -24,6 +24,7 @@ FILES = {
     "tests/test_words.py": "from words import shout\n\n\ndef test_shout():\n    assert shout('a') == 'B'\n",
 }
 BROKEN = "def mul(a, b):\n    return a + b\n"
+GOOD_MUL = "def mul(a, b):\n    return a * b\n"
 
 
 def sh(repo: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
@@ -44,6 +45,14 @@ def make_repo(tmp_path: Path, env: dict[str, str], hook_repo: tuple[Path, str], 
     return repo
 
 
+
+def stage_broken_mul(repo: Path, env: dict[str, str]) -> Path:
+    """Break calc.mul (tests/test_geometry.py::test_area reaches it) and stage the change; returns calc.py."""
+    calc = repo / "calc.py"
+    calc.write_text(calc.read_text().replace(GOOD_MUL, BROKEN))
+    sh(repo, env, "git", "add", "calc.py")
+    return calc
+
 @pytest.fixture(scope="module")
 def installed(hook_repo: tuple[Path, str], precommit_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> None:
     """Install the hook environment once (pip from the wheelhouse only)."""
@@ -58,10 +67,8 @@ def test_dial_check_stops_a_commit_that_breaks_a_test_reaching_the_change(
     env = precommit_env
     repo = make_repo(tmp_path, env, hook_repo, "dial-check")
     assert sh(repo, env, sys.executable, "-m", "pre_commit", "install").returncode == 0
-    calc = repo / "calc.py"
-    calc.write_text(calc.read_text().replace("def mul(a, b):\n    return a * b\n", BROKEN))
+    calc = stage_broken_mul(repo, env)
     (repo / "words.py").write_text("def shout(s):\n    return s.upper()  # unstaged\n")
-    sh(repo, env, "git", "add", "calc.py")
     head = sh(repo, env, "git", "rev-parse", "HEAD").stdout
 
     done = sh(repo, env, "git", "commit", "-m", "break mul")
@@ -86,9 +93,7 @@ def test_dial_fix_without_a_key_checks_and_with_the_model_fixes_unstaged(
 ) -> None:
     env = precommit_env
     repo = make_repo(tmp_path, env, hook_repo, "dial-fix")
-    calc = repo / "calc.py"
-    calc.write_text(calc.read_text().replace("def mul(a, b):\n    return a * b\n", BROKEN))
-    sh(repo, env, "git", "add", "calc.py")
+    calc = stage_broken_mul(repo, env)
     run = [sys.executable, "-m", "pre_commit", "run", "dial-fix"]
 
     done = sh(repo, env, *run)
@@ -96,7 +101,7 @@ def test_dial_fix_without_a_key_checks_and_with_the_model_fixes_unstaged(
     assert done.returncode == 1 and "no model key" in out and "tests/test_geometry.py::test_area" in out, out
     assert BROKEN in calc.read_text()
 
-    coder = ScriptedCoder({"calc.py": [(BROKEN, "def mul(a, b):\n    return a * b\n")]})
+    coder = ScriptedCoder({"calc.py": [(BROKEN, GOOD_MUL)]})
     with AnthropicServer([coder] * 20) as server:
         keyed = {**env, "ANTHROPIC_API_KEY": "loopback-no-key", "ANTHROPIC_BASE_URL": server.base_url}
         done = sh(repo, keyed, *run)
@@ -115,13 +120,11 @@ def test_dial_fix_rolled_back_by_pre_commit_survives_as_a_patch(
 ) -> None:
     env = precommit_env
     repo = make_repo(tmp_path, env, hook_repo, "dial-fix")
-    calc = repo / "calc.py"
-    calc.write_text(calc.read_text().replace("def mul(a, b):\n    return a * b\n", BROKEN))
-    sh(repo, env, "git", "add", "calc.py")
+    calc = stage_broken_mul(repo, env)
     wip = BROKEN.replace("return a + b", "return a + b  # work in progress")
     calc.write_text(calc.read_text().replace(BROKEN, wip))  # unstaged, on the very line dial will fix
 
-    coder = ScriptedCoder({"calc.py": [(BROKEN, "def mul(a, b):\n    return a * b\n")]})
+    coder = ScriptedCoder({"calc.py": [(BROKEN, GOOD_MUL)]})
     with AnthropicServer([coder] * 20) as server:
         keyed = {**env, "ANTHROPIC_API_KEY": "loopback-no-key", "ANTHROPIC_BASE_URL": server.base_url}
         done = sh(repo, keyed, sys.executable, "-m", "pre_commit", "run", "dial-fix")
