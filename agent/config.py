@@ -51,6 +51,10 @@ class BudgetSettings(Section):
     reserve_fraction: float = Field(0.25, description="Share of the budget kept for escalation.")
     max_tokens: int | None = Field(None, description="Cap on every billed token (input, cache, output).")
     max_cost_usd: float | None = Field(None, description="Cap on cost, priced from the capability table.")
+    refine_difficulty: bool = Field(
+        False, description="Before the budget is split, one model call with no thinking rates the task 1-4 and the "
+        "rating is blended into the difficulty estimate (a few hundred input tokens; agent.plan.refine)."
+    )
 
 
 class LoopSettings(Section):

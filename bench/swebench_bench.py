@@ -189,6 +189,7 @@ def run(rows: list[dict[str, Any]], caps: Any) -> list[dict[str, Any]]:
                 "gold": gold_files(row["patch"]), "bm25": baseline.ranking(row["problem_statement"])[:50],
                 "length": len(row["problem_statement"]),
                 "plan_files": file_ranking(plan.sites)[:50], "plan_difficulty": plan.difficulty,
+                "sites": [site.to_json() for site in plan.sites[:8]],
                 "raw": {k: {str(i): round(v, 5) for i, v in vals.items() if i in keep} for k, vals in loc.raw.items()},
                 "syms": syms, "edit_features": feats,
                 "text_features": {k: tf[k] for k in ("words", "code", "calls", "cue_hard", "cue_easy", "cue_feature",
@@ -303,9 +304,11 @@ def main() -> None:
     parser.add_argument("--fit", action="store_true", help="refit difficulty weights on the tune half")
     parser.add_argument("--cache", default=str(CORPORA / "swebench_results.json"), help="per-issue results file")
     parser.add_argument("--reuse", action="store_true", help="reuse the results file instead of planning again")
+    parser.add_argument("--refine", metavar="MODEL", default=None,
+                        help="also measure the optional model refinement of the difficulty with this provider:model "
+                             "(one call per labelled issue; needs its API key)")
     args = parser.parse_args()
     from agent.models.capabilities import get_capabilities
-    from agent.plan import difficulty as D
 
     rows = [json.loads(line) for line in DATA.read_text().splitlines() if line.strip()]
     rows = [r for r in rows if r["version"] in KEEP.get(r["repo"], [])]
@@ -347,6 +350,11 @@ def main() -> None:
         print(f"| {which} | {s['issues']} | {s['dial_r@1']} | {s['dial_r@5']} | {s['dial_r@10']} | {s['bm25_r@1']} "
               f"| {s['bm25_r@5']} | {s['bm25_r@10']} | {s['labelled']} | {s['spearman_dial']} | "
               f"{s['spearman_length']} |")
+    if args.refine:
+        from bench.swebench_refine import rate, report
+
+        rate(results, {r["instance_id"]: r for r in rows}, args.refine, cache)
+        report(results, args.refine, spearman)
 
 
 if __name__ == "__main__":

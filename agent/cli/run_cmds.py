@@ -30,6 +30,9 @@ def _common(fn: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--max-iterations", "max_iterations", type=int, help="Edit-test rounds at most."),
         click.option("--sandbox", "sandbox", help="bwrap, unshare, docker, podman, seatbelt (macOS) or none (default: best available)."),
         click.option("--apply", "apply", is_flag=True, help="Apply the result to your checkout when the tests pass."),
+        click.option("--refine-difficulty/--no-refine-difficulty", "refine_difficulty", default=None,
+                     help="One model call with no thinking rates the task before the budget is split "
+                          "(config budget.refine_difficulty, off by default)."),
         click.option("--json", "as_json", is_flag=True, help="Print one JSON result object on stdout."),
     ]
     for option in reversed(options):
@@ -129,7 +132,8 @@ def _run_dir(repo: Path, run_id: str) -> Path:
 def _options(flags: dict[str, Any]) -> dict[str, Any]:
     return {"repo": Path(flags["repo"]), "model": flags["model"], "budget": flags["budget"],
             "max_cost_usd": flags["max_cost"], "max_tokens": flags["max_tokens"], "test_cmd": flags["test_cmd"],
-            "max_iterations": flags["max_iterations"], "sandbox": flags["sandbox"], "apply": flags["apply"]}
+            "max_iterations": flags["max_iterations"], "sandbox": flags["sandbox"], "apply": flags["apply"],
+            "refine_difficulty": flags["refine_difficulty"]}
 
 
 def _recorded_options(recorded: dict[str, Any], repo: Path, trajectory: Path) -> Any:
@@ -142,6 +146,7 @@ def _recorded_options(recorded: dict[str, Any], repo: Path, trajectory: Path) ->
         repo=repo, model=f"replay:{trajectory}", capabilities_of=recorded.get("capabilities_of") or recorded["model"],
         budget=recorded["budget"], max_tokens=recorded.get("max_tokens"), max_cost_usd=recorded.get("max_cost_usd"),
         max_iterations=recorded.get("max_iterations"), test_cmd=recorded.get("test_cmd"),
+        refine_difficulty=bool(recorded.get("refine_difficulty", False)),
     )
 
 

@@ -31,6 +31,7 @@ class RunLimits:
     max_tokens: int | None = None
     max_cost_usd: float | None = None
     max_iterations: int = 8
+    refine_difficulty: bool = False  # one model call with no thinking refines the difficulty (agent.plan.refine)
 
 
 class Runner:
@@ -98,6 +99,8 @@ class Runner:
     def _plan(self) -> None:
         self._phase("plan", "localising the task and splitting the thinking budget")
         self.plan = self.p.make_plan(self.task, self.limits)
+        if self.limits.refine_difficulty and self.plan.edits:
+            self._refine_difficulty()
         self.allocator = self.p.make_allocator(self.plan)
         self.p.save_plan(self.plan)
         for e in self.plan.edits:
@@ -114,6 +117,33 @@ class Runner:
         self._say(self.p.prompts.render(
             "plan", task=self.task.text, failures=self.task.failures,
             sites=self.plan.sites[:10], edits=self.plan.edits))
+
+    def _refine_difficulty(self) -> None:
+        """One call with no thinking rates the task 1-4; the rating is blended in and the budget split again
+        (agent.plan.refine). A failed or unreadable answer keeps the formula's estimate."""
+        from agent.plan.refine import parse_rating, prompt_variables, rating_request
+
+        variables = prompt_variables(self.task.text, self.task.failures, self.plan.sites)
+        request = rating_request(self.p.prompts.render("difficulty", **variables))
+        self.ledger.check(request, "difficulty rating")
+        try:
+            response = self.p.model.complete(request)
+        except DialError as err:
+            self.ledger.record_usages(list(getattr(err, "attempts_usage", None) or []), None)
+            self._spent()
+            self.report.tried.append(f"difficulty rating call failed ({err.problem}): the formula's estimate kept")
+            return
+        billed = self.ledger.record(response, None)
+        self._spent()
+        rating = parse_rating(response.message().text())
+        spent = f"{billed.total_tokens} tokens billed"
+        if rating is None:
+            self.report.tried.append(f"difficulty rating call answered no digit 1-4 ({spent}): formula kept")
+            return
+        before = self.plan.difficulty
+        self.plan = self.p.refine_plan(self.plan, rating)
+        self.report.tried.append(f"difficulty rating call: {rating} of 4 ({spent}); difficulty {before:.2f} -> "
+                                 f"{self.plan.difficulty:.2f}, thinking planned {self.plan.planned_total()}")
 
     def _baseline(self) -> None:
         """The full suite once before any edit: what already fails is told apart from what the edits break."""

@@ -62,6 +62,11 @@ class RunParts:
                          reserve_fraction=self.config.budget.reserve_fraction, repo=self.root,
                          loop=self.config.loop, max_tokens_cap=limits.max_tokens, max_cost_cap=limits.max_cost_usd)
 
+    def refine_plan(self, plan: Any, rating: int) -> Any:
+        from agent.plan.refine import apply_rating
+
+        return apply_rating(plan, rating, self.caps, self.config.budget.reserve_fraction)
+
     def make_allocator(self, plan: Any) -> Any:
         from agent.plan import BudgetAllocator
 

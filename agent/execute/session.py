@@ -42,6 +42,7 @@ class RunOptions:
     failing_tests: list[str] = field(default_factory=list)
     capabilities_of: str | None = None  # model whose capabilities apply (a replay uses the recorded model's)
     resume: str | None = None  # run id whose worktree and branch to continue
+    refine_difficulty: bool | None = None  # one model call refines the difficulty before the budget split
 
 
 @dataclass
@@ -115,6 +116,8 @@ def _build(options: RunOptions, repo: Path, config: DialConfig, view: View,
         max_tokens=options.max_tokens if options.max_tokens is not None else config.budget.max_tokens,
         max_cost_usd=options.max_cost_usd if options.max_cost_usd is not None else config.budget.max_cost_usd,
         max_iterations=options.max_iterations or config.loop.max_iterations,
+        refine_difficulty=(config.budget.refine_difficulty if options.refine_difficulty is None
+                           else options.refine_difficulty),
     )
     _check_limits(limits)
     # Everything that can fail on bad input fails before a worktree is made: test command, model, sandbox.

@@ -9,6 +9,8 @@ Signals (`why` names the ones that fired):
 - text      BM25 against the file's whole text (comments, strings, code), / max
 - body      BM25 against the symbol's own source text, / max
 - mention   the symbol's name is written in the task as code (dotted, snake/camel case, backticks, a call)
+- imported  the task imports the symbol from the repo's module (`from pkg.mod import Name`), resolved through
+            the package's re-exports; the methods it calls on an imported class (agent.plan.imports)
 - path      the file's module path or file name is written in the task
 - prose     BM25 against the file's whole text, queried with the task's prose only (code blocks, indented
             lines and tracebacks removed: example code names what the reporter used, not where the bug is)
@@ -38,6 +40,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
 
+from agent.plan.imports import import_signal
 from agent.plan.sources import SourceCache
 from agent.plan.operators import operator_edges
 from agent.plan.lexical import BodyBm25, FileBm25, FileTextBm25, SymbolBm25
@@ -52,6 +55,7 @@ WEIGHTS: dict[str, float] = {
     "text": 4.0,
     "body": 0.8,
     "mention": 0.9,
+    "imported": 1.5,
     "path": 0.7,
     "prose": 0.5,
     "title": 3.0,
@@ -183,8 +187,10 @@ class IndexView:
         self.files = set(index.files()) | set(self.by_file)
         self.by_id = {s.id: s for s in self.candidates}
         self.defs: dict[str, int] = defaultdict(int)
+        self.by_name: dict[str, list[Any]] = defaultdict(list)
         for s in self.candidates:
             self.defs[s.name] += 1
+            self.by_name[s.name].append(s)
         self._symbol_bm25: SymbolBm25 | None = None
         self._file_bm25: FileBm25 | None = None
         self._recency: dict[str, float] | None = None
@@ -277,6 +283,7 @@ def localise(index: Any, task: TaskInput, repo: Path | None = None, limit: int =
     for s in candidates:
         if s.qualname and "." in s.qualname and any(s.qualname == d or s.qualname.endswith("." + d) for d in dotted):
             sig["mention"][s.id] = 1.0
+    sig["imported"] = import_signal(task.text, files, view.by_name, by_file)
     mpaths = dotted_paths(task.text)
     hit_files = {f for f in files if any(f.removesuffix(".py").endswith(m) or
                                           f.removesuffix("/__init__.py").endswith(m) for m in mpaths)}

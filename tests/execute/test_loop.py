@@ -3,6 +3,7 @@ tool-turn limits, thinking that runs out mid-turn, context trimming, billed atte
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
@@ -128,6 +129,24 @@ def test_billed_attempts_of_a_failed_call_are_counted(tmp_path: Path) -> None:
     assert report.status == "error" and "overloaded" in report.remaining
     assert (report.spent.input_tokens, report.spent.output_tokens) == (1400, 30)
     assert report.cost_usd > 0
+
+
+def test_a_failed_rating_call_is_billed_and_the_run_goes_on_with_the_formulas_plan(tmp_path: Path) -> None:
+    repo = _repo(tmp_path, "[loop]\nflaky_reruns = 0\n[budget]\nrefine_difficulty = true\n")
+
+    def unavailable(request: ModelRequest) -> ModelResponse:
+        assert request.thinking_budget == 0 and not request.tools  # the rating call: no thinking, no tools
+        err = ProviderUnavailableError("anthropic overloaded after 2 retries", "try again later")
+        err.attempts_usage = [Usage(300, 0, incomplete=True)]  # type: ignore[attr-defined]
+        raise err
+
+    model = ScriptedModel([unavailable] + [done] * 6)
+    outcome = _run(repo, model, budget=0, max_iterations=1)  # config turns the refinement on
+    report = outcome.report
+    assert report.status == "max_iterations"  # the run went on: edits were tried and tests ran
+    assert any("difficulty rating call failed (anthropic overloaded" in line for line in report.tried)
+    assert report.spent.input_tokens == 300 + 1000 * (len(model.requests) - 1)
+    assert "model_rating" not in json.loads((Path(report.run_dir) / "plan.json").read_text())["task_signals"]
 
 
 def test_setup_command_runs_before_the_loop_and_its_failure_is_a_clear_error(tmp_path: Path) -> None:
