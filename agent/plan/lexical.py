@@ -65,11 +65,44 @@ class _Bm25:
         for term, col in self._col.items():
             self._idf[col] = bm.idf.get(term, 0.0)
 
+    def state(self) -> dict[str, np.ndarray]:
+        """The fitted model as plain arrays (agent.plan.bm25_cache stores them without pickle)."""
+        from scipy.sparse import csc_matrix
+
+        matrix = self._matrix if self._matrix is not None else csc_matrix((self.size, 1))
+        # the terms in column order, one UTF-8 byte string joined by newlines (terms are words: never a newline)
+        vocab = np.frombuffer("\n".join(sorted(self._col, key=self._col.__getitem__)).encode(), dtype=np.uint8)
+        return {"size": np.array([self.size, int(self._matrix is not None)]), "data": matrix.data,
+                "indices": matrix.indices, "indptr": matrix.indptr, "columns": np.array([matrix.shape[1]]),
+                "idf": self._idf if self._matrix is not None else np.zeros(1), "vocab": vocab}
+
+    @classmethod
+    def from_state(cls, state: dict[str, np.ndarray]) -> "_Bm25":
+        from scipy.sparse import csc_matrix
+
+        bm = cls.__new__(cls)
+        size, fitted = (int(v) for v in state["size"])
+        bm.size, bm._bm = size, None
+        terms = state["vocab"].tobytes().decode().split("\n") if int(state["columns"][0]) and len(state["vocab"]) else []
+        bm._col = {term: i for i, term in enumerate(terms)}
+        bm._matrix = csc_matrix((state["data"], state["indices"], state["indptr"]),
+                                shape=(size, int(state["columns"][0]))) if fitted else None
+        bm._idf = state["idf"]
+        return bm
+
     def scores(self, query: Iterable[str]) -> np.ndarray:
         cols = sorted({self._col[t] for t in query if t in self._col})
         if self._matrix is None or not cols:
             return np.zeros(self.size)
         return np.asarray(self._matrix[:, cols] @ self._idf[cols]).ravel()
+
+
+def restore(cls: type, bm: _Bm25, **attrs: Any) -> Any:
+    """An instance of one of the models below around an already fitted `_Bm25` (loaded from the cache)."""
+    obj = cls.__new__(cls)
+    obj.__dict__.update(attrs)
+    obj._bm = bm
+    return obj
 
 
 class SymbolBm25:
@@ -95,6 +128,11 @@ class FileBm25:
         self.paths = sorted(words)
         docs = [path_words(p) * 2 + words[p] for p in self.paths]
         self._bm = _Bm25(docs)
+
+    @staticmethod
+    def paths_for(symbols: Iterable[Any], extra_files: Iterable[str] = ()) -> list[str]:
+        """The files the model ranks, in its document order."""
+        return sorted({s.path for s in symbols} | set(extra_files))
 
     def scores(self, query: list[str]) -> dict[str, float]:
         raw = self._bm.scores(query)

@@ -43,7 +43,7 @@ from typing import Any, Sequence
 from agent.plan.imports import import_signal
 from agent.plan.sources import SourceCache
 from agent.plan.operators import operator_edges
-from agent.plan.lexical import BodyBm25, FileBm25, FileTextBm25, SymbolBm25
+from agent.plan.lexical import BodyBm25, FileBm25, FileTextBm25, SymbolBm25, restore
 from agent.plan.text import (dotted_names, dotted_paths, mentioned_identifiers, prose_of, stem_mentions, title_of,
                              tokenize)
 from agent.plan.trace import Frame, exception_text, parse_failing_tests, parse_frames, split_node_id
@@ -177,7 +177,7 @@ class IndexView:
     index (benchmarks, a loop re-planning) build one view and pass it to every call.
     """
 
-    def __init__(self, index: Any) -> None:
+    def __init__(self, index: Any, cache: bool = True) -> None:
         self.index = index
         self.all_syms = list(index.all_symbols())
         self.candidates = [s for s in self.all_syms if s.kind not in SITE_KINDS_EXCLUDED]
@@ -198,6 +198,39 @@ class IndexView:
         self._body_bm25: BodyBm25 | None = None
         self._tests: dict[str, bool] = {}
         self._sources: SourceCache | None = None
+        # the fitted BM25 models of an earlier process, when the index still holds the same files and symbols
+        usable = cache and hasattr(index, "con") and hasattr(index, "repo")
+        self._cache_root: Path | None = Path(index.repo).resolve() if usable else None
+        self._cached: dict[str, Any] | None = None
+        self._cache_key = ""
+        self.cache_state = "off" if self._cache_root is None else "unread"  # then "loaded", "built", "saved"
+
+    def _from_cache(self, name: str, repo: Path | None = None, needs_repo: bool = False) -> Any | None:
+        """The cached fitted model `name`; file-text models only for the index's own checkout."""
+        if self._cache_root is None or (needs_repo and (repo is None or repo.resolve() != self._cache_root)):
+            return None
+        if self._cached is None:
+            from agent.index.store import dial_dir
+            from agent.plan import bm25_cache
+
+            self._cache_key = bm25_cache.cache_key(self.index, self.all_syms)
+            self._cached = bm25_cache.load(dial_dir(self._cache_root) / bm25_cache.FILE_NAME, self._cache_key) or {}
+            self.cache_state = "loaded" if self._cached else "built"
+        return self._cached.get(name)
+
+    def save_cache(self, repo: Path | None) -> None:
+        """Keep the models fitted in this process for the next one (nothing to do when they were loaded)."""
+        if self.cache_state != "built" or repo is None or self._cache_root != repo.resolve():
+            return
+        models = (self._symbol_bm25, self._file_bm25, self._text_bm25, self._body_bm25)
+        if any(m is None for m in models):
+            return
+        from agent.index.store import dial_dir
+        from agent.plan import bm25_cache
+
+        path = dial_dir(self._cache_root) / bm25_cache.FILE_NAME
+        if bm25_cache.save(path, self._cache_key, dict(zip(bm25_cache.MODELS, (m._bm for m in models)))):
+            self.cache_state = "saved"
 
     def sources(self, repo: Path | None) -> SourceCache:
         if self._sources is None or self._sources.repo != repo:
@@ -217,23 +250,29 @@ class IndexView:
     @property
     def symbol_bm25(self) -> SymbolBm25:
         if self._symbol_bm25 is None:
-            self._symbol_bm25 = SymbolBm25(self.candidates)
+            bm = self._from_cache("symbol")
+            self._symbol_bm25 = restore(SymbolBm25, bm, symbols=self.candidates) if bm else SymbolBm25(self.candidates)
         return self._symbol_bm25
 
     def file_text_bm25(self, repo: Path | None) -> FileTextBm25 | None:
         if self._text_bm25 is None and repo is not None:
-            self._text_bm25 = FileTextBm25(repo, self.by_file)
+            bm = self._from_cache("text", repo, needs_repo=True)
+            self._text_bm25 = (restore(FileTextBm25, bm, paths=sorted(self.by_file)) if bm
+                               else FileTextBm25(repo, self.by_file))
         return self._text_bm25
 
     def body_bm25(self, repo: Path | None) -> BodyBm25 | None:
         if self._body_bm25 is None and repo is not None:
-            self._body_bm25 = BodyBm25(repo, self.candidates)
+            bm = self._from_cache("body", repo, needs_repo=True)
+            self._body_bm25 = restore(BodyBm25, bm) if bm else BodyBm25(repo, self.candidates)
         return self._body_bm25
 
     @property
     def file_bm25(self) -> FileBm25:
         if self._file_bm25 is None:
-            self._file_bm25 = FileBm25(self.all_syms, self.files)
+            bm = self._from_cache("file")
+            self._file_bm25 = (restore(FileBm25, bm, paths=FileBm25.paths_for(self.all_syms, self.files)) if bm
+                               else FileBm25(self.all_syms, self.files))
         return self._file_bm25
 
 
@@ -316,6 +355,7 @@ def localise(index: Any, task: TaskInput, repo: Path | None = None, limit: int =
     about_tests = "test" in task.text.lower().split()
     if weights is None:
         weights = WEIGHTS_WITH_FAILURES if task.failures.strip() else WEIGHTS
+    view.save_cache(repo)
     totals, fired = combine(sig, view, about_tests, weights)
     by_id = view.by_id
     ranked = sorted(totals, key=lambda i: (-totals[i], by_id[i].path, by_id[i].start_line))[:limit]
