@@ -172,7 +172,7 @@ def _assemble(options: RunOptions, repo: Path, config: DialConfig, view: View, m
             "task": asdict(task), "model": name, "capabilities_of": caps.name, "budget": limits.budget,
             "max_tokens": limits.max_tokens, "max_cost_usd": limits.max_cost_usd,
             "max_iterations": limits.max_iterations, "test_cmd": shlex.join(command.argv) if command else None,
-            "base_commit": getattr(ws, "base_commit", None)})
+            "refine_difficulty": limits.refine_difficulty, "base_commit": getattr(ws, "base_commit", None)})
     return parts, task, limits
 
 

@@ -77,3 +77,22 @@ def test_an_easy_rating_plans_less_thinking_than_a_hard_one_and_no_digit_keeps_t
     assert vague["difficulty"] == easy["task_signals"]["formula_difficulty"]  # the formula's estimate is kept
     assert any("answered no digit 1-4" in line for line in runs["It depends."].report.tried)
     assert all(o.report.status == "passed" for o in runs.values())
+
+
+def test_the_cli_flag_rates_the_task_and_a_replay_makes_the_same_rating_call_offline(tmp_path: Path) -> None:
+    from tests.e2e.test_cli import dial
+
+    repo = make_repo(tmp_path)
+    rater = Rater(ScriptedCoder(FIXES, SITES), "3")
+    with AnthropicServer([rater] * 30) as server:
+        env = {"ANTHROPIC_API_KEY": "loopback-no-key", "ANTHROPIC_BASE_URL": server.base_url}
+        done = dial("run", TASK, "--repo", str(repo), "--model", MODEL, "--budget", "32000", "--refine-difficulty",
+                    "--json", env=env, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert rater.rated == 1 and any(line.startswith("difficulty rating call: 3 of 4") for line in result["tried"])
+    again = dial("replay", result["run_id"], "--repo", str(repo), "--json", cwd=tmp_path)
+    assert again.returncode == 0, again.stderr
+    replayed = json.loads(again.stdout)
+    assert replayed["planned"] == result["planned"] and replayed["spent"] == result["spent"]
+    assert [e["planned_thinking"] for e in replayed["edits"]] == [e["planned_thinking"] for e in result["edits"]]
