@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import sqlite3
 from contextlib import closing
 from dataclasses import dataclass, field
@@ -211,8 +212,12 @@ def changed_spans(diff: str) -> list[tuple[str, int, int]]:
     return spans
 
 
+DERIVED_CACHES = ("graph.npz", "plan-bm25.npz")  # agent.index.ranking's graph, agent.plan.bm25_cache's models
+
+
 def seed_index(repo: Path, worktree: Path) -> bool:
-    """Copy the checkout's index into the worktree so only files that differ are re-parsed."""
+    """Copy the checkout's index into the worktree so only files that differ are re-parsed; the caches
+    derived from it come along, so the run's plan loads the BM25 models `dial plan` fitted."""
     source = repo / ".dial" / "index.sqlite"
     if not source.is_file():
         return False
@@ -225,5 +230,10 @@ def seed_index(repo: Path, worktree: Path) -> bool:
     except sqlite3.Error:
         target.unlink(missing_ok=True)  # an unreadable index is rebuilt from scratch instead
         return False
+    for derived in DERIVED_CACHES:  # keyed by the index's generation or content: a stale copy is just refit
+        try:
+            shutil.copyfile(source.with_name(derived), target.with_name(derived))
+        except OSError:
+            pass
     return True
 

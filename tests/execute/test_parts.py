@@ -38,3 +38,27 @@ def test_changed_spans_follow_the_new_side_of_each_hunk() -> None:
         "diff --git a/gone.py b/gone.py\n--- a/gone.py\n+++ /dev/null\n@@ -1,2 +0,0 @@\n-x\n-y\n"
     )
     assert changed_spans(diff) == [("shop/money.py", 3, 10), ("new.py", 1, 1)]
+
+
+def test_a_seeded_worktree_plans_with_the_checkouts_fitted_bm25_models(tmp_path: Path) -> None:
+    from agent.index import RepoIndex
+    from agent.plan import TaskInput
+    from agent.plan.localize import IndexView, localise
+    from tests.e2e.sample import git, make_repo
+
+    repo = make_repo(tmp_path)
+    task = TaskInput(text="to_cents rounds half a cent down")
+
+    def plan(root: Path) -> tuple[list[str], str]:
+        with RepoIndex.open(root) as idx:
+            idx.update(progress=False)
+            view = IndexView(idx)
+            return [s.symbol for s in localise(idx, task, repo=root, view=view).sites], view.cache_state
+
+    first, state = plan(repo)
+    assert state == "saved"
+    worktree = tmp_path / "wt"
+    git(repo, "worktree", "add", "-q", str(worktree))
+    assert seed_index(repo, worktree) is True
+    assert (worktree / ".dial" / "plan-bm25.npz").read_bytes() == (repo / ".dial" / "plan-bm25.npz").read_bytes()
+    assert plan(worktree) == (first, "loaded")
