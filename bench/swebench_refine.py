@@ -50,16 +50,13 @@ def report(results: list[dict[str, Any]], model_name: str, spearman: Callable[[l
     from agent.plan.refine import MODEL_SHARE, RATING_Z, logit
 
     def blend(r: dict[str, Any], share: float) -> float:
-        rating = r["ratings"].get(model_name)
+        rating = r.get("ratings", {}).get(model_name)
         z = logit(r["difficulty"])
         return z if rating is None else (1 - share) * z + share * RATING_Z[rating]
 
     def rho(which: str, value: Callable[[dict[str, Any]], float]) -> float:
         rows = [r for r in results if r["label"] is not None and (which == "all" or r["half"] == which)]
-        return round(spearmanr_of(rows, value), 3)
-
-    def spearmanr_of(rows: list[dict[str, Any]], value: Callable[[dict[str, Any]], float]) -> float:
-        return spearman([value(r) for r in rows], [r["label"] for r in rows])
+        return round(spearman([value(r) for r in rows], [r["label"] for r in rows]), 3)
 
     rated = [r for r in results if r.get("ratings", {}).get(model_name) is not None]
     print(f"\nmodel refinement with {model_name}: {len(rated)} issues rated")
@@ -68,6 +65,6 @@ def report(results: list[dict[str, Any]], model_name: str, spearman: Callable[[l
           f"{MODEL_SHARE} | blend at the tune half's best share {best} |")
     print("|---|---|---|---|---|")
     for which in ("tune", "report", "all"):
-        alone = rho(which, lambda r: RATING_Z.get(r["ratings"].get(model_name) or 0, 0.0))
+        alone = rho(which, lambda r: RATING_Z.get(r.get("ratings", {}).get(model_name) or 0, 0.0))
         print(f"| {which} | {alone} | {rho(which, lambda r: logit(r['difficulty']))} | "
               f"{rho(which, lambda r: blend(r, MODEL_SHARE))} | {rho(which, lambda r: blend(r, best))} |")

@@ -17,7 +17,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from agent.plan.lexical import _Bm25
+from agent.plan.lexical import SparseBm25
 
 FORMAT = "2"  # bump when a model's documents change (lexical.py, text.py)
 MODELS = ("symbol", "file", "text", "body")
@@ -35,19 +35,19 @@ def cache_key(index: Any, symbols: Sequence[Any]) -> str:
     return digest.hexdigest()
 
 
-def load(path: Path, key: str) -> dict[str, _Bm25] | None:
+def load(path: Path, key: str) -> dict[str, SparseBm25] | None:
     """The models saved under `key`, or None (no file, another key, an unreadable or foreign file)."""
     try:
         with np.load(path, allow_pickle=False) as data:
             if str(data["key"]) != key:
                 return None
-            return {name: _Bm25.from_state({k.split("/", 1)[1]: data[k] for k in data.files
+            return {name: SparseBm25.from_state({k.split("/", 1)[1]: data[k] for k in data.files
                                             if k.startswith(name + "/")}) for name in MODELS}
     except (OSError, KeyError, ValueError, IndexError, zipfile.BadZipFile):
         return None
 
 
-def save(path: Path, key: str, models: dict[str, _Bm25]) -> bool:
+def save(path: Path, key: str, models: dict[str, SparseBm25]) -> bool:
     """Write the models atomically (temp file, then rename); False when the directory is not writable."""
     arrays: dict[str, Any] = {"key": np.array(key)}
     for name in MODELS:

@@ -27,7 +27,7 @@ def symbol_document(sym: Any) -> list[str]:
     return words
 
 
-class _Bm25:
+class SparseBm25:
     """rank-bm25's Okapi BM25, scored through a sparse matrix; query terms deduplicated.
 
     The library fits the statistics (idf, document lengths, k1, b); its get_scores loops in Python over every
@@ -77,13 +77,14 @@ class _Bm25:
                 "idf": self._idf if self._matrix is not None else np.zeros(1), "vocab": vocab}
 
     @classmethod
-    def from_state(cls, state: dict[str, np.ndarray]) -> "_Bm25":
+    def from_state(cls, state: dict[str, np.ndarray]) -> "SparseBm25":
         from scipy.sparse import csc_matrix
 
         bm = cls.__new__(cls)
         size, fitted = (int(v) for v in state["size"])
         bm.size, bm._bm = size, None
-        terms = state["vocab"].tobytes().decode().split("\n") if int(state["columns"][0]) and len(state["vocab"]) else []
+        vocab = state["vocab"].tobytes().decode()
+        terms = vocab.split("\n") if vocab else []
         bm._col = {term: i for i, term in enumerate(terms)}
         bm._matrix = csc_matrix((state["data"], state["indices"], state["indptr"]),
                                 shape=(size, int(state["columns"][0]))) if fitted else None
@@ -97,8 +98,8 @@ class _Bm25:
         return np.asarray(self._matrix[:, cols] @ self._idf[cols]).ravel()
 
 
-def restore(cls: type, bm: _Bm25, **attrs: Any) -> Any:
-    """An instance of one of the models below around an already fitted `_Bm25` (loaded from the cache)."""
+def restore(cls: type, bm: SparseBm25, **attrs: Any) -> Any:
+    """An instance of one of the models below around an already fitted `SparseBm25` (loaded from the cache)."""
     obj = cls.__new__(cls)
     obj.__dict__.update(attrs)
     obj._bm = bm
@@ -110,7 +111,7 @@ class SymbolBm25:
 
     def __init__(self, symbols: Sequence[Any]) -> None:
         self.symbols = list(symbols)
-        self._bm = _Bm25([symbol_document(s) for s in self.symbols])
+        self._bm = SparseBm25([symbol_document(s) for s in self.symbols])
 
     def scores(self, query: list[str]) -> np.ndarray:
         return self._bm.scores(query)
@@ -127,7 +128,7 @@ class FileBm25:
             words.setdefault(path, [])
         self.paths = sorted(words)
         docs = [path_words(p) * 2 + words[p] for p in self.paths]
-        self._bm = _Bm25(docs)
+        self._bm = SparseBm25(docs)
 
     @staticmethod
     def paths_for(symbols: Iterable[Any], extra_files: Iterable[str] = ()) -> list[str]:
@@ -159,7 +160,7 @@ class FileTextBm25:
             except OSError:
                 text = ""
             docs.append(path_words(p) + tokenize(text))
-        self._bm = _Bm25(docs)
+        self._bm = SparseBm25(docs)
 
     def scores(self, query: list[str]) -> dict[str, float]:
         return {p: float(s) for p, s in zip(self.paths, self._bm.scores(query))}
@@ -186,7 +187,7 @@ class BodyBm25:
                     lines[sym.path] = []
             body = "\n".join(lines[sym.path][max(0, sym.start_line - 1) : sym.end_line])
             docs.append(tokenize(body, keep_whole=False)[: self.BODY_TOKENS])
-        self._bm = _Bm25(docs)
+        self._bm = SparseBm25(docs)
 
     def scores(self, query: list[str]) -> np.ndarray:
         return self._bm.scores(query)

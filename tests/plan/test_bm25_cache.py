@@ -11,7 +11,7 @@ import pytest
 from agent.index import RepoIndex
 from agent.plan import TaskInput
 from agent.plan.bm25_cache import FILE_NAME
-from agent.plan.lexical import _Bm25
+from agent.plan.lexical import SparseBm25
 from agent.plan.localize import IndexView, localise
 from tests.plan.conftest import FILES, git
 
@@ -75,9 +75,9 @@ def test_a_broken_or_foreign_cache_file_is_ignored_and_never_unpickled(repo: Pat
 
 def test_a_restored_model_scores_as_the_fitted_one() -> None:
     docs = [["alpha", "beta", "beta"], ["gamma"], [], ["beta", "delta", "résumé"]]
-    fitted = _Bm25(docs)
-    restored = _Bm25.from_state(fitted.state())
+    fitted = SparseBm25(docs)
+    restored = SparseBm25.from_state(fitted.state())
     for query in (["beta"], ["résumé", "alpha"], ["missing"], []):
         assert np.array_equal(restored.scores(query), fitted.scores(query))
-    empty = _Bm25.from_state(_Bm25([]).state())
+    empty = SparseBm25.from_state(SparseBm25([]).state())
     assert empty.size == 0 and len(empty.scores(["x"])) == 0

@@ -124,12 +124,12 @@ def test_the_sparse_bm25_scores_equal_the_librarys_own() -> None:
     import numpy as np
     from rank_bm25 import BM25Okapi
 
-    from agent.plan.lexical import _Bm25
+    from agent.plan.lexical import SparseBm25
 
     rng = random.Random(7)
     vocab = [f"w{i}" for i in range(60)]
     docs = [[rng.choice(vocab) for _ in range(rng.randint(0, 40))] for _ in range(200)]
-    ours = _Bm25(docs)
+    ours = SparseBm25(docs)
     theirs = BM25Okapi([d or ["_"] for d in docs])
     for _ in range(20):
         query = list(dict.fromkeys(rng.choice(vocab) for _ in range(rng.randint(1, 6))))
