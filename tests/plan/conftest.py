@@ -103,16 +103,20 @@ def git(repo: Path, *args: str) -> None:
     subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True)
 
 
-@pytest.fixture(scope="session")
-def sample_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    repo = tmp_path_factory.mktemp("textkit")
-    for rel, text in FILES.items():
+def make_git_repo(repo: Path, files: dict[str, str]) -> Path:
+    """`files` written under `repo` and committed in a new git repository."""
+    for rel, text in files.items():
         (repo / rel).parent.mkdir(parents=True, exist_ok=True)
         (repo / rel).write_text(text)
     git(repo, "init", "-q")
     git(repo, "add", "-A")
     git(repo, "-c", "user.email=t@example.com", "-c", "user.name=t", "commit", "-qm", "init")
     return repo
+
+
+@pytest.fixture(scope="session")
+def sample_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_git_repo(tmp_path_factory.mktemp("textkit"), FILES)
 
 
 @pytest.fixture(scope="session")

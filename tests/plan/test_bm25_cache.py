@@ -13,21 +13,14 @@ from agent.plan import TaskInput
 from agent.plan.bm25_cache import FILE_NAME
 from agent.plan.lexical import SparseBm25
 from agent.plan.localize import IndexView, localise
-from tests.plan.conftest import FILES, git
+from tests.plan.conftest import FILES, make_git_repo
 
 TASK = TaskInput(text="the average word length of a text is off by one")
 
 
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
-    root = tmp_path / "textkit"
-    for rel, text in FILES.items():
-        (root / rel).parent.mkdir(parents=True, exist_ok=True)
-        (root / rel).write_text(text)
-    git(root, "init", "-q")
-    git(root, "add", "-A")
-    git(root, "-c", "user.email=t@example.com", "-c", "user.name=t", "commit", "-qm", "init")
-    return root
+    return make_git_repo(tmp_path / "textkit", FILES)
 
 
 def _plan(root: Path, task: TaskInput = TASK) -> tuple[list[tuple[str, str, float]], str]:

@@ -8,7 +8,7 @@ import pytest
 from agent.plan import TaskInput
 from agent.plan.imports import imported_names, module_scope
 from agent.plan.localize import localise
-from tests.plan.conftest import git
+from tests.plan.conftest import make_git_repo
 
 FILES = {
     "shop/__init__.py": "from shop.query_utils import Q\n",
@@ -46,13 +46,7 @@ def deconstruct(value):
 def shop_index(tmp_path_factory: pytest.TempPathFactory):
     from agent.index import RepoIndex
 
-    repo = tmp_path_factory.mktemp("shop")
-    for rel, text in FILES.items():
-        (repo / rel).parent.mkdir(parents=True, exist_ok=True)
-        (repo / rel).write_text(text)
-    git(repo, "init", "-q")
-    git(repo, "add", "-A")
-    git(repo, "-c", "user.email=t@example.com", "-c", "user.name=t", "commit", "-qm", "init")
+    repo = make_git_repo(tmp_path_factory.mktemp("shop"), FILES)
     idx = RepoIndex.open(repo)
     idx.update(progress=False)
     yield idx, repo
