@@ -9,6 +9,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -80,11 +81,14 @@ def render_text(plan_json: dict) -> str:
 @click.option("--failing-test", "failing_tests", multiple=True, help="A failing test id (repeatable).")
 @click.option("--diff/--no-diff", default=False, help="Use the paths of uncommitted changes as a signal.")
 @click.option("--max-edits", type=int, default=5, show_default=True, help="Most edits to plan.")
+@click.option("--refine-difficulty", "refine", is_flag=True,
+              help="Make the one rating call `dial run --refine-difficulty` makes (needs the model's API key).")
 @click.option("--json", "as_json", is_flag=True, help="Print the plan as one JSON object.")
 def plan_cmd(task: str | None, task_file: str | None, repo: str, model: str | None, budget: int | None,
              failures_file: str | None, failing_tests: tuple[str, ...], diff: bool, max_edits: int,
-             as_json: bool) -> None:
-    """Localise TASK, estimate difficulty and split the thinking budget, without calling a model."""
+             refine: bool, as_json: bool) -> None:
+    """Localise TASK, estimate difficulty and split the thinking budget, without calling a model (unless
+    --refine-difficulty)."""
     from agent.config import load_config
     from agent.index import RepoIndex
     from agent.models import get_capabilities
@@ -111,12 +115,33 @@ def plan_cmd(task: str | None, task_file: str | None, repo: str, model: str | No
     index.update()
     for message in getattr(index, "messages", []):
         click.echo(f"dial: {message}", err=True)
+    task_input = TaskInput(text=text, failures=failures, diff_paths=diff_paths(root) if diff else [],
+                           failing_tests=list(failing_tests))
     plan = make_plan(
-        index, TaskInput(text=text, failures=failures, diff_paths=diff_paths(root) if diff else [],
-                         failing_tests=list(failing_tests)),
+        index, task_input,
         budget=cfg.budget.thinking if budget is None else budget, caps=caps,
         reserve_fraction=cfg.budget.reserve_fraction, repo=root, max_edits=max_edits, loop=cfg.loop,
         max_tokens_cap=cfg.budget.max_tokens, max_cost_cap=cfg.budget.max_cost_usd,
     )
+    if refine:
+        plan = refined(plan, task_input, model_name, cfg, caps)
     data = plan.to_json()
     click.echo(json.dumps(data, indent=2) if as_json else render_text(data))
+
+
+def refined(plan: Any, task: Any, model_name: str, cfg: Any, caps: Any) -> Any:
+    """The plan after the rating call a run with --refine-difficulty makes (agent.plan.refine)."""
+    from agent.execute.prompts import Prompts
+    from agent.models import cost_usd, make_model
+    from agent.plan.refine import apply_rating, parse_rating, prompt_variables, rating_request
+
+    request = rating_request(Prompts().render("difficulty", **prompt_variables(task.text, task.failures, plan.sites)))
+    response = make_model(model_name, cfg).complete(request)
+    rating = parse_rating(response.message().text())
+    billed = f"the rating call billed {response.usage.total_tokens} tokens (${cost_usd(response.usage, caps):.4f})"
+    if rating is None:
+        plan.notes.append(f"{billed} and answered no digit 1-4: the formula's estimate is kept")
+        return plan
+    plan = apply_rating(plan, rating, caps, cfg.budget.reserve_fraction)
+    plan.notes.append(billed)
+    return plan

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 
-def dial(*args: str, stdin: str | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ, XDG_CONFIG_HOME=str(cwd or Path.cwd()))  # no user config leaks in
+def dial(*args: str, stdin: str | None = None, cwd: Path | None = None,
+         env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    full = {k: v for k, v in os.environ.items() if not k.startswith(("ANTHROPIC_", "OPENAI_"))}
+    full.update(XDG_CONFIG_HOME=str(cwd or Path.cwd()), **(env or {}))  # no user config or key leaks in
     return subprocess.run([sys.executable, "-m", "agent.cli.main", *args], input=stdin, capture_output=True,
-                          text=True, env=env, timeout=120)
+                          text=True, env=full, timeout=120)
 
 
 def test_plan_json_shape(sample_repo: Path, failing_output: str, tmp_path: Path) -> None:
@@ -59,3 +62,26 @@ def test_missing_task_is_a_clear_error(sample_repo: Path, tmp_path: Path) -> Non
 def test_missing_failures_file_is_a_clear_error(sample_repo: Path, tmp_path: Path) -> None:
     proc = dial("plan", "x", "--repo", str(sample_repo), "--failures-file", str(tmp_path / "nope"), cwd=tmp_path)
     assert proc.returncode == 2 and "cannot read failures file" in proc.stderr
+
+
+def test_plan_refine_difficulty_makes_the_one_rating_call_and_needs_a_key(sample_repo: Path, tmp_path: Path) -> None:
+    from tests.servers.anthropic_server import AnthropicServer
+    from tests.servers.script import reply_text
+
+    args = ("plan", "average word length is wrong", "--repo", str(sample_repo), "--budget", "16000", "--json")
+    plain = json.loads(dial(*args, cwd=tmp_path).stdout)
+    with AnthropicServer([reply_text("4", usage={"input_tokens": 380, "output_tokens": 1})]) as server:
+        env = {"ANTHROPIC_API_KEY": "loopback-no-key", "ANTHROPIC_BASE_URL": server.base_url}
+        proc = dial(*args, "--refine-difficulty", "--model", "anthropic:claude-sonnet-4-5", cwd=tmp_path, env=env)
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    body = server.requests[0].body
+    assert len(server.requests) == 1 and "thinking" not in body and not body.get("tools")
+    assert "Rate how hard" in json.dumps(body["messages"]) and "textkit/stats.py" in json.dumps(body["messages"])
+    assert data["task_signals"]["model_rating"] == 4 and data["difficulty"] > plain["difficulty"]
+    assert data["planned_thinking"] > plain["planned_thinking"]
+    assert any(re.fullmatch(r"the rating call billed [1-9]\d* tokens \(\$0\.\d{4}\)", n) for n in data["notes"])
+
+    without_key = dial(*args, "--refine-difficulty", "--model", "anthropic:claude-sonnet-4-5", cwd=tmp_path)
+    assert without_key.returncode != 0 and "ANTHROPIC_API_KEY" in without_key.stderr
+    assert "Traceback" not in without_key.stderr
