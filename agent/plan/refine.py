@@ -7,8 +7,9 @@ experienced engineer, 2: 15 minutes to an hour, 3: one to four hours, 4: more), 
 output tokens, so it costs a small fraction of one edit's call.
 
 Blend: z = (1 - MODEL_SHARE) * z_formula + MODEL_SHARE * RATING_Z[rating], on the formula's scale (z has unit
-spread over the tune half of bench/swebench_bench.py); RATING_Z puts each rating at the z of its label's share
-of that half (about 38 % under 15 minutes, 50 % to an hour, 11 % one to four hours, 1 % more). Every edit's z
+spread over the tune half of bench/swebench_bench.py); RATING_Z puts each rating at the normal quantile of the
+middle of its label's share of that half (37.4 % under 15 minutes, 53.8 % to an hour, 8.7 % one to four hours;
+no label over four hours there, so 4 sits at the 99th percentile). Every edit's z
 moves by the task's shift, so the edits keep their order; the budget is then split again. MODEL_SHARE is not
 measured here (no model is reachable from this machine): `python bench/swebench_bench.py --refine MODEL`
 measures it with a real provider.
@@ -26,7 +27,7 @@ from agent.plan.difficulty import logistic
 from agent.plan.types import Plan
 
 MODEL_SHARE = 0.5
-RATING_Z = {1: -0.9, 2: 0.35, 3: 1.45, 4: 2.3}
+RATING_Z = {1: -0.89, 2: 0.37, 3: 1.71, 4: 2.33}
 ANSWER_TOKENS = 16  # one digit; a little room for a model that repeats the question
 RATED_SITES = 8  # the planner's best sites shown to the model
 TASK_CHARS = 12000  # a longer task is cut in the middle: the title and the traceback or question at the end stay
