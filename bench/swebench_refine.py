@@ -1,8 +1,8 @@
 """`bench/swebench_bench.py --refine MODEL`: the optional model refinement of the difficulty, measured.
 
-One rating call per labelled issue (prompts/difficulty.j2, thinking off, 16 output tokens: about 600 input
-tokens an issue by the 4-characters-a-token estimate, 0.24 M for the 378 labelled issues), exactly as `dial run --refine-difficulty` makes
-it. Ratings are cached in the results file, so a second run costs nothing. Prints the Spearman correlation of
+One rating call per labelled issue (prompts/difficulty.j2, thinking off, 16 output tokens; about 600 input
+tokens an issue by the 4-characters-a-token estimate, 0.24 M for the 378 labelled issues), exactly as
+`dial run --refine-difficulty` makes it. Ratings are cached in the results file, so a second run costs nothing. Prints the Spearman correlation of
 the model's rating alone, of the formula, and of the blend at MODEL_SHARE, per half; and the blend share that
 is best on the tune half, with its held-out value. Needs the provider's key (ANTHROPIC_API_KEY, ...): it is
 the one benchmark that calls a model, and it is opt-in.
