@@ -33,3 +33,19 @@ def test_live_tool_loop(name: str, var: str) -> None:
     second = model.complete(ModelRequest("You are terse.", messages, [VIEW_TOOL], thinking_budget=2000,
                                          max_tokens=1000))
     assert "42" in second.message().text()
+
+
+@pytest.mark.parametrize("name,var", [("anthropic:claude-haiku-4-5", "ANTHROPIC_API_KEY"),
+                                      ("openai:gpt-5-mini", "OPENAI_API_KEY")])
+def test_live_difficulty_rating_call_answers_a_digit(name: str, var: str) -> None:
+    """The rating call of `--refine-difficulty`, as the loop makes it: thinking off, 16 output tokens."""
+    _need(var)
+    from agent.execute.prompts import Prompts
+    from agent.plan.refine import parse_rating, prompt_variables, rating_request
+    from agent.plan.types import Site
+
+    sites = [Site("shop/money.py", "shop.money.to_cents", 3, 5, 1.0)]
+    prompt = Prompts().render("difficulty", **prompt_variables(
+        "to_cents(0.29) returns 28: it truncates instead of rounding", "", sites))
+    response = make_model(name, DialConfig()).complete(rating_request(prompt))
+    assert parse_rating(response.message().text()) in {1, 2}, response.message().text()

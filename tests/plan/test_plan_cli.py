@@ -85,3 +85,20 @@ def test_plan_refine_difficulty_makes_the_one_rating_call_and_needs_a_key(sample
     without_key = dial(*args, "--refine-difficulty", "--model", "anthropic:claude-sonnet-4-5", cwd=tmp_path)
     assert without_key.returncode != 0 and "ANTHROPIC_API_KEY" in without_key.stderr
     assert "Traceback" not in without_key.stderr
+
+
+def test_plan_refine_difficulty_over_the_openai_wire_format_keeps_a_reasoning_models_minimum(
+        sample_repo: Path, tmp_path: Path) -> None:
+    from tests.servers.openai_server import OpenAIServer
+    from tests.servers.script import reply_text
+
+    with OpenAIServer([reply_text("2")]) as server:
+        env = {"OPENAI_API_KEY": "loopback-no-key", "OPENAI_BASE_URL": server.base_url}
+        proc = dial("plan", "average word length is wrong", "--repo", str(sample_repo), "--model", "openai:gpt-5-mini",
+                    "--refine-difficulty", "--json", cwd=tmp_path, env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert server.errors == [] and len(server.requests) == 1
+    body = server.requests[0].body
+    # gpt-5-mini cannot turn reasoning off: the least it allows, with room for it beside the 16-token answer
+    assert body["reasoning_effort"] == "minimal" and body["max_completion_tokens"] > 16 and not body.get("tools")
+    assert json.loads(proc.stdout)["task_signals"]["model_rating"] == 2
