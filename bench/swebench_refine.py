@@ -28,7 +28,7 @@ def rate(results: list[dict[str, Any]], rows: dict[str, dict[str, Any]], model_n
     from agent.config import load_config
     from agent.execute.prompts import Prompts
     from agent.models import make_model
-    from agent.plan.refine import parse_rating, prompt_variables, rating_request
+    from agent.plan.refine import parse_rating, rating_request
 
     if any("sites" not in r for r in results):
         raise SystemExit("the results file predates --refine: run once without --reuse to store the sites")
@@ -37,7 +37,7 @@ def rate(results: list[dict[str, Any]], rows: dict[str, dict[str, Any]], model_n
     todo = [r for r in results if r["label"] is not None and model_name not in r.get("ratings", {})]
     for n, r in enumerate(todo, start=1):
         text = rows[r["instance_id"]]["problem_statement"]
-        request = rating_request(prompts.render("difficulty", **prompt_variables(text, "", _sites(r))))
+        request = rating_request(prompts.render, text, "", _sites(r))
         answer = model.complete(request).message().text()
         r.setdefault("ratings", {})[model_name] = parse_rating(answer)
         if n % 20 == 0 or n == len(todo):

@@ -133,9 +133,9 @@ def refined(plan: Any, task: Any, model_name: str, cfg: Any, caps: Any) -> Any:
     """The plan after the rating call a run with --refine-difficulty makes (agent.plan.refine)."""
     from agent.execute.prompts import Prompts
     from agent.models import cost_usd, make_model
-    from agent.plan.refine import apply_rating, parse_rating, prompt_variables, rating_request
+    from agent.plan.refine import apply_rating, parse_rating, rating_request
 
-    request = rating_request(Prompts().render("difficulty", **prompt_variables(task.text, task.failures, plan.sites)))
+    request = rating_request(Prompts().render, task.text, task.failures, plan.sites)
     response = make_model(model_name, cfg).complete(request)
     rating = parse_rating(response.message().text())
     billed = f"the rating call billed {response.usage.total_tokens} tokens (${cost_usd(response.usage, caps):.4f})"

@@ -121,10 +121,9 @@ class Runner:
     def _refine_difficulty(self) -> None:
         """One call with no thinking rates the task 1-4; the rating is blended in and the budget split again
         (agent.plan.refine). A failed or unreadable answer keeps the formula's estimate."""
-        from agent.plan.refine import parse_rating, prompt_variables, rating_request
+        from agent.plan.refine import parse_rating, rating_request
 
-        variables = prompt_variables(self.task.text, self.task.failures, self.plan.sites)
-        request = rating_request(self.p.prompts.render("difficulty", **variables))
+        request = rating_request(self.p.prompts.render, self.task.text, self.task.failures, self.plan.sites)
         self.ledger.check(request, "difficulty rating")
         try:
             response = self.p.model.complete(request)

@@ -121,12 +121,11 @@ class FileBm25:
     """File-level lexical relevance: path words and the names/docstrings defined in the file."""
 
     def __init__(self, symbols: Iterable[Any], extra_files: Iterable[str] = ()) -> None:
+        symbols = list(symbols)
         words: dict[str, list[str]] = defaultdict(list)
         for sym in symbols:
             words[sym.path].extend(split_identifier(sym.name) + [sym.name.lower()] + tokenize(sym.doc or "")[:50])
-        for path in extra_files:
-            words.setdefault(path, [])
-        self.paths = sorted(words)
+        self.paths = self.paths_for(symbols, extra_files)
         docs = [path_words(p) * 2 + words[p] for p in self.paths]
         self._bm = SparseBm25(docs)
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import re
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 from agent.plan.budget import split_budget
 from agent.plan.difficulty import logistic
@@ -55,11 +55,12 @@ def prompt_variables(task: str, failures: str, sites: Sequence[Any]) -> dict[str
             "sites": list(sites[:RATED_SITES])}
 
 
-def rating_request(prompt: str) -> Any:
-    """The rating call: the rendered `prompts/difficulty.j2` alone, no system prompt (it shares no cache with
-    the run's conversation), no tools, thinking off, a few output tokens."""
+def rating_request(render: Callable[..., str], task: str, failures: str, sites: Sequence[Any]) -> Any:
+    """The rating call: `prompts/difficulty.j2` rendered by `render` (Prompts.render) alone, no system prompt
+    (it shares no cache with the run's conversation), no tools, thinking off, a few output tokens."""
     from agent.models.types import Message, ModelRequest  # the provider layer, imported when used
 
+    prompt = render("difficulty", **prompt_variables(task, failures, sites))
     return ModelRequest(system="", messages=[Message.user(prompt)], tools=[], thinking_budget=0,
                         max_tokens=ANSWER_TOKENS)
 

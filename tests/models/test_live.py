@@ -41,11 +41,11 @@ def test_live_difficulty_rating_call_answers_a_digit(name: str, var: str) -> Non
     """The rating call of `--refine-difficulty`, as the loop makes it: thinking off, 16 output tokens."""
     _need(var)
     from agent.execute.prompts import Prompts
-    from agent.plan.refine import parse_rating, prompt_variables, rating_request
+    from agent.plan.refine import parse_rating, rating_request
     from agent.plan.types import Site
 
     sites = [Site("shop/money.py", "shop.money.to_cents", 3, 5, 1.0)]
-    prompt = Prompts().render("difficulty", **prompt_variables(
-        "to_cents(0.29) returns 28: it truncates instead of rounding", "", sites))
-    response = make_model(name, DialConfig()).complete(rating_request(prompt))
+    request = rating_request(Prompts().render, "to_cents(0.29) returns 28: it truncates instead of rounding", "",
+                             sites)
+    response = make_model(name, DialConfig()).complete(request)
     assert parse_rating(response.message().text()) in {1, 2}, response.message().text()
