@@ -22,8 +22,6 @@ from agent.execute.prompts import Prompts, code_excerpt, repo_instructions
 from agent.execute.view import View
 from tools.schema import ToolOutput
 
-# Output tokens a call may use for its answer (tool calls, text), on top of its thinking budget.
-
 
 @dataclass
 class RunParts:

@@ -13,6 +13,7 @@ from typing import Any, Iterable, Sequence
 import numpy as np
 from rank_bm25 import BM25Okapi
 
+from agent.plan.sources import SourceCache
 from agent.plan.text import path_words, split_identifier, tokenize
 
 
@@ -176,16 +177,9 @@ class BodyBm25:
     def __init__(self, root: Any, symbols: Sequence[Any]) -> None:
         from pathlib import Path
 
-        lines: dict[str, list[str]] = {}
-        docs = []
-        for sym in symbols:
-            if sym.path not in lines:
-                try:
-                    lines[sym.path] = (Path(root) / sym.path).read_text(encoding="utf-8", errors="replace").splitlines()
-                except OSError:
-                    lines[sym.path] = []
-            body = "\n".join(lines[sym.path][max(0, sym.start_line - 1) : sym.end_line])
-            docs.append(tokenize(body, keep_whole=False)[: self.BODY_TOKENS])
+        source = SourceCache(Path(root))  # this model's own: the lines are freed once it is fitted
+        docs = [tokenize(source.span(sym.path, sym.start_line, sym.end_line), keep_whole=False)[: self.BODY_TOKENS]
+                for sym in symbols]
         self._bm = SparseBm25(docs)
 
     def scores(self, query: list[str]) -> np.ndarray:
