@@ -8,6 +8,7 @@ Tests hand a loopback or scripted model in through `session.execute(options, mod
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import sqlite3
@@ -229,9 +230,21 @@ def seed_index(repo: Path, worktree: Path) -> bool:
         target.unlink(missing_ok=True)  # an unreadable index is rebuilt from scratch instead
         return False
     for derived in DERIVED_CACHES:  # keyed by the index's generation or content: a stale copy is just refit
-        try:
-            shutil.copyfile(source.with_name(derived), target.with_name(derived))
-        except OSError:
-            pass
+        _link_or_copy(source.with_name(derived), target.with_name(derived))
     return True
+
+
+def _link_or_copy(source: Path, target: Path) -> None:
+    """A hard link where the file system allows it (the BM25 models are tens of MB a worktree), else a copy.
+
+    Sharing the inode is safe because the caches are only ever replaced whole (written to a temporary file,
+    then os.replace): a worktree that refits gets a new file and the checkout's stays as it was."""
+    try:
+        target.unlink(missing_ok=True)
+        os.link(source, target)
+    except OSError:
+        try:
+            shutil.copyfile(source, target)
+        except OSError:
+            pass  # no cache to share: the run fits its own
 

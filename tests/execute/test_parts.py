@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 from agent.execute.parts import changed_spans, seed_index
@@ -60,5 +61,28 @@ def test_a_seeded_worktree_plans_with_the_checkouts_fitted_bm25_models(tmp_path:
     worktree = tmp_path / "wt"
     git(repo, "worktree", "add", "-q", str(worktree))
     assert seed_index(repo, worktree) is True
-    assert (worktree / ".dial" / "plan-bm25.npz").read_bytes() == (repo / ".dial" / "plan-bm25.npz").read_bytes()
+    shared, original = worktree / ".dial" / "plan-bm25.npz", repo / ".dial" / "plan-bm25.npz"
+    assert shared.stat().st_ino == original.stat().st_ino  # linked, not copied: same file system
     assert plan(worktree) == (first, "loaded")
+    before = original.read_bytes()
+    (worktree / "shop" / "money.py").write_text((worktree / "shop" / "money.py").read_text() + "\ndef later():\n    pass\n")
+    assert plan(worktree)[1] == "saved"  # the worktree refits its own models ...
+    assert shared.stat().st_ino != original.stat().st_ino
+    assert original.read_bytes() == before  # ... and the checkout's file is untouched
+    assert plan(repo) == (first, "loaded")
+
+
+def test_seeding_copies_the_caches_where_a_link_is_refused(tmp_path: Path) -> None:
+    repo, worktree = tmp_path / "repo", tmp_path / "wt"
+    (repo / ".dial").mkdir(parents=True)
+    worktree.mkdir()
+    with closing(sqlite3.connect(repo / ".dial" / "index.sqlite")) as con:
+        con.execute("create table files(path text)")
+        con.commit()
+    (repo / ".dial" / "graph.npz").write_bytes(b"graph")
+    (worktree / ".dial").mkdir()
+    (worktree / ".dial" / "plan-bm25.npz").mkdir()  # a directory where the file should go: neither works
+    (repo / ".dial" / "plan-bm25.npz").write_bytes(b"models")
+    assert seed_index(repo, worktree) is True
+    assert (worktree / ".dial" / "graph.npz").read_bytes() == b"graph"
+    assert (worktree / ".dial" / "plan-bm25.npz").is_dir()  # left alone; the run fits its own models
