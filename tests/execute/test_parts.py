@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import sqlite3
+import tempfile
 from contextlib import closing
 from pathlib import Path
+
+import pytest
 
 from agent.execute.parts import changed_spans, seed_index
 
@@ -72,17 +75,33 @@ def test_a_seeded_worktree_plans_with_the_checkouts_fitted_bm25_models(tmp_path:
     assert plan(repo) == (first, "loaded")
 
 
-def test_seeding_copies_the_caches_where_a_link_is_refused(tmp_path: Path) -> None:
-    repo, worktree = tmp_path / "repo", tmp_path / "wt"
+def _repo_with_caches(repo: Path) -> None:
     (repo / ".dial").mkdir(parents=True)
-    worktree.mkdir()
     with closing(sqlite3.connect(repo / ".dial" / "index.sqlite")) as con:
         con.execute("create table files(path text)")
         con.commit()
     (repo / ".dial" / "graph.npz").write_bytes(b"graph")
-    (worktree / ".dial").mkdir()
-    (worktree / ".dial" / "plan-bm25.npz").mkdir()  # a directory where the file should go: neither works
     (repo / ".dial" / "plan-bm25.npz").write_bytes(b"models")
+
+
+def test_seeding_copies_the_caches_across_file_systems(tmp_path: Path) -> None:
+    shm = Path("/dev/shm")
+    if not shm.is_dir() or shm.stat().st_dev == tmp_path.stat().st_dev:
+        pytest.skip("needs a second file system (/dev/shm) for the link to be refused")
+    repo = tmp_path / "repo"
+    _repo_with_caches(repo)
+    with tempfile.TemporaryDirectory(dir=shm) as other:
+        worktree = Path(other)
+        assert seed_index(repo, worktree) is True  # os.link fails with EXDEV: copied instead
+        copied = worktree / ".dial" / "plan-bm25.npz"
+        assert copied.read_bytes() == b"models" and copied.stat().st_nlink == 1
+        assert (worktree / ".dial" / "graph.npz").read_bytes() == b"graph"
+
+
+def test_seeding_leaves_a_cache_it_can_neither_link_nor_copy(tmp_path: Path) -> None:
+    repo, worktree = tmp_path / "repo", tmp_path / "wt"
+    _repo_with_caches(repo)
+    (worktree / ".dial" / "plan-bm25.npz").mkdir(parents=True)  # a directory where the file should go
     assert seed_index(repo, worktree) is True
-    assert (worktree / ".dial" / "graph.npz").read_bytes() == b"graph"
+    assert (worktree / ".dial" / "graph.npz").stat().st_ino == (repo / ".dial" / "graph.npz").stat().st_ino
     assert (worktree / ".dial" / "plan-bm25.npz").is_dir()  # left alone; the run fits its own models
