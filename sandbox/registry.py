@@ -29,7 +29,7 @@ def order(platform: str = sys.platform) -> tuple[str, ...]:
 
 def listed(platform: str = sys.platform) -> tuple[str, ...]:
     """What `dial doctor` lists: the platform's backends, then none (seatbelt is macOS-only, so Linux omits it)."""
-    return DARWIN_ORDER + ("none",) if platform == "darwin" else ORDER + ("none",)
+    return order(platform) + ("none",)
 
 
 def _probe(name: str) -> tuple[bool, str]:

@@ -39,22 +39,20 @@ class Discovery:
 
 def _git_files(root: Path, meanwhile: Callable[[], None] | None = None) -> list[str] | None:
     """Tracked plus untracked-not-ignored files; `meanwhile` runs while git lists them (it takes ~40 ms)."""
-    if not (root / ".git").exists():
-        if meanwhile:
-            meanwhile()
+    proc: subprocess.Popen[bytes] | None = None
+    if (root / ".git").exists():
+        try:
+            proc = subprocess.Popen(
+                ["git", "-C", str(root), "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+            )
+        except OSError:
+            proc = None
+    if meanwhile:
+        meanwhile()
+    if proc is None:
         return None
     try:
-        proc = subprocess.Popen(
-            ["git", "-C", str(root), "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-        )
-    except OSError:
-        if meanwhile:
-            meanwhile()
-        return None
-    try:
-        if meanwhile:
-            meanwhile()
         out, _ = proc.communicate(timeout=120)
     except subprocess.TimeoutExpired:
         proc.kill()
